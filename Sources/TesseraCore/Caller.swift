@@ -1,0 +1,61 @@
+import Foundation
+
+/// How the caller of a request proved who it is.
+public enum CredentialKind: String, Sendable {
+    case anonymous
+    /// An `authtoken` from sign-in, as a cookie or a bearer token.
+    case authToken = "authtoken"
+}
+
+/// The resolved identity a request runs as: exactly one user of exactly one site.
+public struct Caller: Sendable {
+    public var site: Site
+    public var user: User
+    public var kind: CredentialKind
+
+    public init(site: Site, user: User, kind: CredentialKind) {
+        self.site = site
+        self.user = user
+        self.kind = kind
+    }
+
+    public var isAnonymous: Bool { user.isAnonymous }
+
+    /// Throws 401 for the anonymous caller and 403 for a signed-in caller without the permission.
+    public func require(_ permission: Permission) throws(ServiceError) {
+        guard !isAnonymous else { throw .unauthenticated("authentication required") }
+        guard user.can(permission) else { throw .forbidden("access denied: \(permission.displayName) permission required") }
+    }
+}
+
+/// How a request names a user: by numeric id or by `=username`.
+public enum UserReference: Sendable, Equatable {
+    case id(Int)
+    case username(String)
+
+    /// Parses a path segment: digits, or `=` followed by a (percent-decoded) username.
+    public static func parse(_ segment: String) -> UserReference? {
+        if segment.hasPrefix("=") {
+            let name = String(segment.dropFirst())
+            let decoded = name.removingPercentEncoding ?? name
+            return decoded.isEmpty ? nil : .username(decoded)
+        }
+        guard !segment.isEmpty, segment.count <= 10, segment.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int(segment) else {
+            return nil
+        }
+        return .id(id)
+    }
+}
+
+/// Server-wide settings that services need.
+public struct Settings: Sendable {
+    /// Lifetime of a sign-in auth token, in seconds (Expert's default: 6.5 days).
+    public var authTokenLifetime: Int64
+    /// Base URL used in issued tokens and links, without a trailing slash.
+    public var publicURL: String
+
+    public init(authTokenLifetime: Int64 = 561_600, publicURL: String) {
+        self.authTokenLifetime = authTokenLifetime
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// The one storage interface. SQLite (embedded) and PostgreSQL implement it; the contract test suite runs
+/// against both. Every method that reads or writes users is scoped to a site.
+public protocol Store: Sendable {
+    /// Applies pending schema migrations. Safe to call from several instances at once.
+    func migrate() async throws
+    /// Succeeds when the store answers a trivial query.
+    func ping() async throws
+    /// Releases connections. The store is unusable afterwards.
+    func close() async throws
+
+    /// Creates the default site with its first users (administrator, anonymous) unless a default site
+    /// already exists. Atomic across instances. Returns true when this call created it.
+    func bootstrapDefaultSite(_ site: Site, users: [User]) async throws -> Bool
+    /// Creates a further site with its first users. Throws `StoreError.conflict` when a host name is taken.
+    func createSite(_ site: Site, users: [User]) async throws
+    func sites() async throws -> [Site]
+    func site(id: UUID) async throws -> Site?
+
+    /// Inserts a new user, assigning the next numeric id of its site (the id in `user` is ignored).
+    /// Throws `StoreError.conflict` when the username is taken in the site.
+    func createUser(_ user: User) async throws -> User
+    func user(site: UUID, id: Int) async throws -> User?
+    /// Username lookup ignores case, as sign-in does.
+    func user(site: UUID, username: String) async throws -> User?
+    /// Users ordered by id.
+    func users(site: UUID, offset: Int, limit: Int) async throws -> [User]
+    func userCount(site: UUID) async throws -> Int
+    /// Replaces every mutable field of an existing user. Throws `StoreError.notFound` or `.conflict`.
+    func updateUser(_ user: User) async throws
+    /// Active users whose role is the given one, for the last-administrator rule.
+    func activeUserCount(site: UUID, roleName: String) async throws -> Int
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+
+/// `/@api/deki/users/...`: sign-in (`users/authenticate`), the current user, and user administration.
+struct UsersRoutes {
+    let services: Services
+
+    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
+        let base = "/@api/deki/users"
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on(RouterPath(base + "/authenticate"), method: method) { request, context in try await authenticate(request, context) }
+            routes.add(base + "/authenticate", method)
+        }
+        router.get(RouterPath(base + "/current")) { request, context in try await current(request, context) }
+        routes.add(base + "/current", .get)
+        router.get(RouterPath(base)) { request, context in try await list(request, context) }
+        routes.add(base, .get)
+        router.post(RouterPath(base)) { request, context in try await create(request, context) }
+        routes.add(base, .post)
+        router.get(RouterPath(base + "/:user")) { request, context in try await read(request, context) }
+        routes.add(base + "/:user", .get)
+        router.put(RouterPath(base + "/:user")) { request, context in try await update(request, context) }
+        routes.add(base + "/:user", .put)
+    }
+
+    private var publicURL: String { services.settings.publicURL }
+
+    // MARK: Sign-in
+
+    /// HTTP Basic sign-in. Answers the auth token as text and sets the `authtoken` cookie; with `redirect=`
+    /// answers 302 to that address (which must be on this server: no open redirects).
+    private func authenticate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let site = try context.requireSite()
+        let redirect = try request.uri.queryParameters["redirect"].map { try safeRedirect(String($0), site: site) }
+        let headers = request.headers[values: .authorization]
+        guard headers.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
+        guard let header = headers.first else { throw ServiceError.unauthenticated("authentication required") }
+        let (username, password) = try BasicCredentials.parse(header)
+        let signIn = try await services.accounts.signIn(site: site, username: username, password: password, clientAddress: context.clientAddress)
+        var response: Response
+        if let redirect {
+            response = Response(status: .found, headers: [.location: redirect])
+        } else {
+            response = Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: signIn.token.string)))
+        }
+        response.headers[.cacheControl] = "no-store"
+        response.setCookie(Cookie(
+            name: "authtoken", value: signIn.token.string,
+            expires: Date(timeIntervalSince1970: TimeInterval(signIn.token.expires)), path: "/",
+            secure: publicURL.lowercased().hasPrefix("https://"), httpOnly: true, sameSite: .lax
+        ))
+        return response
+    }
+
+    /// A redirect target is accepted when it is a path on this server or an absolute URL on one of the site's
+    /// hosts or the public URL's host.
+    private func safeRedirect(_ target: String, site: Site) throws -> String {
+        guard target.utf8.count <= 2048, !target.contains(where: { $0.isNewline || $0 == "\\" }) else {
+            throw ServiceError.invalidInput("redirect is not a valid address")
+        }
+        if target.hasPrefix("/"), !target.hasPrefix("//") { return target }
+        guard let url = URLComponents(string: target), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host.flatMap(Hostname.normalise)
+        else { throw ServiceError.invalidInput("redirect is not a valid address") }
+        let ownHost = URLComponents(string: publicURL)?.host.flatMap(Hostname.normalise)
+        guard host == ownHost || site.hostnames.contains(host) else {
+            throw ServiceError.invalidInput("redirect must point to this site")
+        }
+        return target
+    }
+
+    // MARK: Users
+
+    private func current(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let format = try DekiFormat.of(request)
+        let caller = try context.requireCaller()
+        return DekiOutput.response(UserDocuments.user(caller.user, publicURL: publicURL), format: format)
+    }
+
+    private func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let format = try DekiFormat.of(request)
+        let query = request.uri.queryParameters
+        let limit = try integer(query["limit"], name: "limit") ?? 100
+        let offset = try integer(query["offset"], name: "offset") ?? 0
+        let page = try await services.accounts.users(caller: try context.requireCaller(), offset: offset, limit: limit)
+        return DekiOutput.response(UserDocuments.users(page.users, total: page.total, publicURL: publicURL), format: format)
+    }
+
+    private func create(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let format = try DekiFormat.of(request)
+        let caller = try context.requireCaller()
+        try caller.require(.admin)
+        let document = try await DekiInput.document(request, root: "user")
+        let changes = try UserDocuments.changes(document, password: password(request))
+        let user = try await services.accounts.createUser(changes, caller: caller)
+        return DekiOutput.response(UserDocuments.user(user, publicURL: publicURL), format: format)
+    }
+
+    private func read(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let format = try DekiFormat.of(request)
+        let user = try await services.accounts.user(try reference(context), caller: try context.requireCaller())
+        return DekiOutput.response(UserDocuments.user(user, publicURL: publicURL), format: format)
+    }
+
+    private func update(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let format = try DekiFormat.of(request)
+        let caller = try context.requireCaller()
+        try caller.require(.admin)
+        let target = try reference(context)
+        let document = try await DekiInput.document(request, root: "user")
+        let changes = try UserDocuments.changes(document, password: password(request))
+        let user = try await services.accounts.updateUser(target, changes: changes, caller: caller)
+        return DekiOutput.response(UserDocuments.user(user, publicURL: publicURL), format: format)
+    }
+
+    private func reference(_ context: TesseraContext) throws -> UserReference {
+        guard let raw = context.parameters.get("user"), let reference = UserReference.parse(raw) else {
+            throw ServiceError.invalidInput("user must be a numeric id or =username")
+        }
+        return reference
+    }
+
+    /// The new password travels in the `accountpassword` query parameter, as in Expert's API.
+    private func password(_ request: Request) -> String? {
+        request.uri.queryParameters["accountpassword"].map(String.init)
+    }
+
+    private func integer(_ value: Substring?, name: String) throws -> Int? {
+        guard let value else { return nil }
+        guard value.count <= 9, let n = Int(value), n >= 0 else { throw ServiceError.invalidInput("\(name) must be a non-negative integer") }
+        return n
+    }
+}
+
+/// HTTP Basic credentials (RFC 7617), parsed strictly.
+enum BasicCredentials {
+    static func parse(_ header: String) throws -> (username: String, password: String) {
+        guard header.utf8.count <= Limits.maxCredentialBytes else { throw ServiceError.invalidInput("Authorization header too long") }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].lowercased() == "basic" else {
+            throw ServiceError.unauthenticated("use HTTP Basic authentication to sign in")
+        }
+        guard let data = Data(base64Encoded: String(parts[1])), let decoded = String(data: data, encoding: .utf8) else {
+            throw ServiceError.invalidInput("malformed Basic credentials: not base64 of UTF-8 text")
+        }
+        guard let colon = decoded.firstIndex(of: ":") else { throw ServiceError.invalidInput("malformed Basic credentials: no ':'") }
+        let username = String(decoded[..<colon])
+        let password = String(decoded[decoded.index(after: colon)...])
+        guard !username.isEmpty else { throw ServiceError.invalidInput("malformed Basic credentials: empty username") }
+        guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw ServiceError.invalidInput("malformed Basic credentials: control characters")
+        }
+        return (username, password)
+    }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+
+/// `/healthz` (the process answers) and `/readyz` (the store answers too).
+struct HealthRoutes {
+    let services: Services
+
+    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
+        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        routes.add("/healthz", .get)
+        router.get("/readyz") { _, context in
+            do {
+                try await services.store.ping()
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            } catch {
+                context.logger.warning("store not reachable", metadata: ["error": "\(type(of: error))"])
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: .init(byteBuffer: ByteBuffer(string: "store unreachable\n")))
+            }
+        }
+        routes.add("/readyz", .get)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+import TesseraCore
+import TesseraCrypto
+
+/// Outermost middleware: turns every error into the owning surface's error body, and writes the access log
+/// (method, path and status only: query strings may carry secrets).
+struct ErrorMiddleware: RouterMiddleware {
+    let services: Services
+    let routes: KnownRoutes
+
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = render(error, request: request, context: context)
+        }
+        context.logger.debug("request", metadata: [
+            "method": "\(request.method)", "path": "\(request.uri.path.prefix(256))", "status": "\(response.status.code)",
+            "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        return response
+    }
+
+    private func render(_ error: any Error, request: Request, context: TesseraContext) -> Response {
+        let publicURL = services.settings.publicURL
+        func deki(_ status: HTTPResponse.Status, _ message: String, _ headers: HTTPFields = [:]) -> Response {
+            DekiOutput.error(status: status, message: message, request: request, publicURL: publicURL, headers: headers)
+        }
+        switch error {
+        case let error as ServiceError:
+            switch error {
+            case .invalidInput(let m): return deki(.badRequest, m)
+            case .unauthenticated(let m): return deki(.unauthorized, m, [.wwwAuthenticate: "Basic realm=\"Tessera\""])
+            case .forbidden(let m): return deki(.forbidden, m)
+            case .notFound(let m): return deki(.notFound, m)
+            case .conflict(let m): return deki(.conflict, m)
+            case .throttled(let seconds):
+                return deki(.tooManyRequests, "too many failed sign-ins; try again in \(seconds) seconds", [.retryAfter: String(seconds)])
+            case .unavailable(let m): return deki(.serviceUnavailable, m)
+            }
+        case let error as HTTPError where error.status == .notFound:
+            if let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
+                return deki(.methodNotAllowed, "method \(request.method) is not allowed here",
+                            [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
+            }
+            return deki(.notFound, "no resource at \(request.uri.path.prefix(256))")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return deki(.contentTooLarge, "request body larger than \(Limits.maxBodyBytes) bytes")
+        case let error as HTTPError:
+            return deki(error.status, error.body ?? DekiOutput.title(error.status))
+        case let error as UnsupportedMediaType:
+            return deki(.unsupportedMediaType, "Content-Type \(error.mediaType) is not supported: use application/xml or application/json")
+        case is PasswordHasher.Failure:
+            return deki(.serviceUnavailable, "server busy; try again")
+        default:
+            // Unexpected: log the type only (an error's description may quote input) and answer a bare 500.
+            context.logger.error("unhandled error", metadata: ["type": "\(type(of: error))", "path": "\(request.uri.path.prefix(256))"])
+            return deki(.internalServerError, "internal error")
+        }
+    }
+}
+
+/// Refuses bodies announced larger than the cap before anything reads them (bodies without a length are
+/// capped while being read).
+struct BodyLimitMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        if let length = request.headers[.contentLength] {
+            guard let bytes = Int(length), bytes >= 0 else { throw ServiceError.invalidInput("invalid Content-Length") }
+            if bytes > Limits.maxBodyBytes { throw HTTPError(.contentTooLarge) }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Routes the request to its site by the Host header (default site for an unknown host, 400 for a malformed one).
+struct SiteMiddleware: RouterMiddleware {
+    let services: Services
+
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        var context = context
+        // HTTP/1.1's Host header arrives as the request's authority.
+        context.site = try await services.sites.site(forHost: request.head.authority)
+        return try await next(request, context)
+    }
+}
+
+/// Resolves the caller of every request through `CallerResolver` (one place, one precedence).
+struct CallerMiddleware: RouterMiddleware {
+    let resolver: CallerResolver
+
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.caller = try await resolver.resolve(request, site: context.requireSite())
+        return try await next(request, context)
+    }
+}
+
+/// The route patterns and their methods, so an unknown method on a known path answers 405 with Allow.
+/// Filled while routes are registered, read afterwards.
+final class KnownRoutes: Sendable {
+    private let patterns = Mutex<[([Substring], Set<HTTPRequest.Method>)]>([])
+
+    func add(_ path: String, _ method: HTTPRequest.Method) {
+        let segments = path.split(separator: "/")
+        patterns.withLock { patterns in
+            if let i = patterns.firstIndex(where: { $0.0 == segments }) {
+                patterns[i].1.insert(method)
+            } else {
+                patterns.append((segments, [method]))
+            }
+        }
+    }
+
+    func methods(for path: String) -> Set<HTTPRequest.Method>? {
+        let segments = path.split(separator: "/")
+        // The router prefers literal segments over parameters; so does this, so that `users/current` does not
+        // borrow the methods of `users/:id`.
+        var best: (literals: Int, methods: Set<HTTPRequest.Method>)?
+        for (pattern, methods) in patterns.withLock({ $0 }) where pattern.count == segments.count {
+            guard zip(pattern, segments).allSatisfy({ p, s in p.hasPrefix(":") || p == s }) else { continue }
+            let literals = pattern.filter { !$0.hasPrefix(":") }.count
+            if best == nil || literals > best!.literals {
+                best = (literals, methods)
+            } else if literals == best!.literals {
+                best!.methods.formUnion(methods)
+            }
+        }
+        return best?.methods
+    }
+}

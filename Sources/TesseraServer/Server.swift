@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// How `tessera serve` was configured.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    public var publicURL: String?
+    public var databaseURL: String?
+    public var adminPassword: String?
+    public var authTokenLifetime: Int64
+
+    public init(host: String, port: Int, dataDirectory: String, publicURL: String?, databaseURL: String?,
+                adminPassword: String?, authTokenLifetime: Int64) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.publicURL = publicURL
+        self.databaseURL = databaseURL
+        self.adminPassword = adminPassword
+        self.authTokenLifetime = authTokenLifetime
+    }
+
+    var effectivePublicURL: String {
+        publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+}
+
+/// Opens the configured store: PostgreSQL for a `postgres://` URL, else SQLite in the data directory.
+public enum StoreFactory {
+    public static func open(databaseURL: String?, dataDirectory: String, logger: Logger) throws -> any Store {
+        if let databaseURL, !databaseURL.isEmpty {
+            return try PostgresStore(url: databaseURL, logger: logger)
+        }
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        return try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("tessera.sqlite"))
+    }
+}
+
+/// Runs the server until SIGTERM or SIGINT: migrate, create the default site on first start, serve, then drain
+/// in-flight requests and close the store.
+public enum TesseraServerRunner {
+    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let store = try StoreFactory.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
+        do {
+            try await store.migrate()
+            let settings = Settings(authTokenLifetime: configuration.authTokenLifetime, publicURL: configuration.effectivePublicURL)
+            let services = Services(store: store, settings: settings, logger: logger)
+            if let created = try await services.siteService.bootstrapDefaultSite(adminPassword: configuration.adminPassword) {
+                // Printed once, on the terminal only: never logged, never stored in clear.
+                if let password = created.generatedPassword {
+                    print("Created the default site and its administrator 'admin' with the password: \(password)")
+                    print("This password is shown once. Change it with PUT /@api/deki/users/1?accountpassword=...")
+                } else {
+                    print("Created the default site and its administrator 'admin' with the password from TESSERA_ADMIN_PASSWORD.")
+                }
+            }
+            let app = TesseraApp.application(services: services, host: configuration.host, port: configuration.port, logger: logger) { port in
+                print("Tessera serving on \(settings.publicURL) (listening on \(configuration.host):\(port))")
+                fflush(nil)
+            }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: StoreCloser(store: store)), .init(service: app)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            try await group.run()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+/// Closes the store after the HTTP server (started after it, so stopped before it) has drained.
+struct StoreCloser: Service {
+    let store: any Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}

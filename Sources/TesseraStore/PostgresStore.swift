@@ -1,0 +1,230 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import TesseraCore
+
+/// The shared store: one PostgreSQL database behind any number of Tessera instances.
+public final class PostgresStore: Store {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+
+    /// Connects lazily to the database named by a `postgres://user:password@host:port/database?sslmode=...` URL.
+    public init(url: String, logger: Logger) throws {
+        self.client = PostgresClient(configuration: try Self.configuration(url), backgroundLogger: logger)
+        self.logger = logger
+        // The client's connection pool lives as long as the store; close() ends it.
+        let client = self.client
+        self.runner = Task { await client.run() }
+    }
+
+    /// Parses a connection URL. Supported query parameter: `sslmode` = disable (default), prefer or require.
+    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+        guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql",
+              let host = parts.host, !host.isEmpty
+        else { throw ConfigurationError("database URL must look like postgres://user:password@host:port/database") }
+        let database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
+        let mode = parts.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw ConfigurationError("unsupported sslmode '\(mode)' (use disable, prefer or require)")
+        }
+        return PostgresClient.Configuration(
+            host: host, port: parts.port ?? 5432, username: parts.user?.removingPercentEncoding ?? "postgres",
+            password: parts.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls
+        )
+    }
+
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { db in
+            // One instance migrates at a time; the others wait here, then find nothing left to do.
+            try await db.query("SELECT pg_advisory_xact_lock(7365727261)", logger: logger)
+            try await db.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await db.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            for step in Migrations.postgres where !applied.contains(step.version) {
+                for statement in step.statements { try await db.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                let now = seconds(Date())
+                try await db.query("INSERT INTO schema_migrations (version, applied_at) VALUES (\(step.version), \(now))", logger: logger)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    public func close() async throws {
+        runner.cancel()
+        await runner.value
+    }
+
+    // MARK: Sites
+
+    public func bootstrapDefaultSite(_ site: Site, users: [User]) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { db in
+            try await db.query("SELECT pg_advisory_xact_lock(7365727262)", logger: logger)
+            let existing = try await db.query("SELECT 1 FROM sites WHERE is_default", logger: logger)
+            for try await _ in existing { return false }
+            try await insert(site: site, users: users, db: db)
+            return true
+        }
+    }
+
+    public func createSite(_ site: Site, users: [User]) async throws {
+        try await mapConstraint {
+            try await client.withTransaction(logger: logger) { db in try await insert(site: site, users: users, db: db) }
+        }
+    }
+
+    private func insert(site: Site, users: [User], db: PostgresConnection) async throws {
+        try await db.query("""
+            INSERT INTO sites (id, name, is_default, auth_token_key, next_user_id, created_at)
+            VALUES (\(site.id), \(site.name), \(site.isDefault), \(Data(site.authTokenKey)), 3, \(seconds(site.createdAt)))
+            """, logger: logger)
+        for host in site.hostnames {
+            try await db.query("INSERT INTO site_hostnames (hostname, site_id) VALUES (\(host), \(site.id))", logger: logger)
+        }
+        for user in users { try await insert(user: user, db: db) }
+    }
+
+    public func sites() async throws -> [Site] {
+        var hostnames: [UUID: [String]] = [:]
+        for try await (host, site) in try await client.query("SELECT hostname, site_id FROM site_hostnames ORDER BY hostname", logger: logger)
+            .decode((String, UUID).self) {
+            hostnames[site, default: []].append(host)
+        }
+        var sites: [Site] = []
+        let rows = try await client.query("SELECT id, name, is_default, auth_token_key, created_at FROM sites ORDER BY created_at, id", logger: logger)
+        for try await (id, name, isDefault, key, created) in rows.decode((UUID, String, Bool, Data, Int64).self) {
+            sites.append(Site(id: id, name: name, hostnames: hostnames[id] ?? [], isDefault: isDefault, authTokenKey: Array(key),
+                              createdAt: Date(timeIntervalSince1970: TimeInterval(created))))
+        }
+        return sites
+    }
+
+    public func site(id: UUID) async throws -> Site? {
+        try await sites().first { $0.id == id }
+    }
+
+    // MARK: Users
+
+    private static let userColumns = """
+        site_id, id, guid, username, email, full_name, status, has_seat, role, password_hash, security_stamp, created_at, last_login_at
+        """
+
+    public func createUser(_ user: User) async throws -> User {
+        try await mapConstraint {
+            try await client.withTransaction(logger: logger) { db in
+                // The row lock on the site serialises id assignment across instances.
+                let rows = try await db.query(
+                    "UPDATE sites SET next_user_id = next_user_id + 1 WHERE id = \(user.siteID) RETURNING next_user_id - 1",
+                    logger: logger)
+                var assigned: Int?
+                for try await id in rows.decode(Int.self) { assigned = id }
+                guard let assigned else { throw StoreError.notFound }
+                var stored = user
+                stored.id = assigned
+                try await insert(user: stored, db: db)
+                return stored
+            }
+        }
+    }
+
+    private func insert(user: User, db: PostgresConnection) async throws {
+        try await db.query("""
+            INSERT INTO users (site_id, id, guid, username, username_key, email, full_name, status, has_seat, role,
+                               password_hash, security_stamp, created_at, last_login_at)
+            VALUES (\(user.siteID), \(user.id), \(user.guid), \(user.username), \(usernameKey(user.username)), \(user.email),
+                    \(user.fullName), \(user.status.rawValue), \(user.hasSeat), \(user.roleName), \(user.passwordHash),
+                    \(user.securityStamp), \(seconds(user.createdAt)), \(user.lastLoginAt.map(seconds)))
+            """, logger: logger)
+    }
+
+    public func user(site: UUID, id: Int) async throws -> User? {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE site_id = \(site) AND id = \(id)").first
+    }
+
+    public func user(site: UUID, username: String) async throws -> User? {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE site_id = \(site) AND username_key = \(usernameKey(username))").first
+    }
+
+    public func users(site: UUID, offset: Int, limit: Int) async throws -> [User] {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE site_id = \(site) ORDER BY id LIMIT \(limit) OFFSET \(offset)")
+    }
+
+    public func userCount(site: UUID) async throws -> Int {
+        try await count("SELECT COUNT(*) FROM users WHERE site_id = \(site)")
+    }
+
+    public func activeUserCount(site: UUID, roleName: String) async throws -> Int {
+        try await count("SELECT COUNT(*) FROM users WHERE site_id = \(site) AND role = \(roleName) AND status = 'active'")
+    }
+
+    public func updateUser(_ user: User) async throws {
+        try await mapConstraint {
+            let rows = try await client.query("""
+                UPDATE users SET username = \(user.username), username_key = \(usernameKey(user.username)), email = \(user.email),
+                    full_name = \(user.fullName), status = \(user.status.rawValue), has_seat = \(user.hasSeat), role = \(user.roleName),
+                    password_hash = \(user.passwordHash), security_stamp = \(user.securityStamp),
+                    last_login_at = \(user.lastLoginAt.map(seconds))
+                WHERE site_id = \(user.siteID) AND id = \(user.id)
+                RETURNING id
+                """, logger: logger)
+            var found = false
+            for try await _ in rows { found = true }
+            if !found { throw StoreError.notFound }
+        }
+    }
+
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        for try await n in try await client.query(query, logger: logger).decode(Int.self) { return n }
+        return 0
+    }
+
+    private func fetchUsers(_ query: PostgresQuery) async throws -> [User] {
+        var result: [User] = []
+        let rows = try await client.query(query, logger: logger)
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            guard let status = UserStatus(rawValue: try r["status"].decode(String.self)) else { throw StoreError.notFound }
+            result.append(User(
+                siteID: try r["site_id"].decode(UUID.self), id: try r["id"].decode(Int.self), guid: try r["guid"].decode(UUID.self),
+                username: try r["username"].decode(String.self), email: try r["email"].decode(String.self),
+                fullName: try r["full_name"].decode(String.self), status: status, hasSeat: try r["has_seat"].decode(Bool.self),
+                roleName: try r["role"].decode(String.self), passwordHash: try r["password_hash"].decode(String?.self),
+                securityStamp: try r["security_stamp"].decode(String.self),
+                createdAt: Date(timeIntervalSince1970: TimeInterval(try r["created_at"].decode(Int64.self))),
+                lastLoginAt: try r["last_login_at"].decode(Int64?.self).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+            ))
+        }
+        return result
+    }
+
+    /// Turns PostgreSQL's unique_violation (SQLSTATE 23505) into `StoreError.conflict`.
+    private func mapConstraint<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError.conflict(error.serverInfo?[.message] ?? "unique constraint")
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? PSQLError, inner.serverInfo?[.sqlState] == "23505" {
+                throw StoreError.conflict(inner.serverInfo?[.message] ?? "unique constraint")
+            }
+            if let inner = error.closureError as? StoreError { throw inner }
+            throw error
+        }
+    }
+}
+
+/// A configuration value that cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
