@@ -63,7 +63,14 @@ let package = Package(
         ),
         .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto"]),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
-        .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore", "TesseraCore"]),
+        .testTarget(
+            name: "TesseraStoreTests",
+            dependencies: [
+                "TesseraStore", "TesseraCore", "TesseraCrypto",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [

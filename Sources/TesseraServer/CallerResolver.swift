@@ -39,11 +39,11 @@ struct CallerResolver: Sendable {
         return Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
     }
 
-    /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, no further spaces.
+    /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.
     static func bearerToken(_ header: String) -> String? {
         let parts = header.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty,
-              parts[1].allSatisfy({ $0.isASCII && !$0.isWhitespace })
+              parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { return nil }
         return String(parts[1])
     }

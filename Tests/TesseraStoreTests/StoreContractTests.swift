@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TesseraCore
+import TesseraStore
+
+/// One contract, run unchanged against SQLite and PostgreSQL.
+@Suite struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func migrationIsIdempotent(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        try await store.migrate()
+        try await store.migrate()
+        try await store.ping()
+        #expect(try await store.sites().isEmpty)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func bootstrapCreatesTheDefaultSiteOnce(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let first = StoreFixtures.site(isDefault: true)
+        #expect(try await store.bootstrapDefaultSite(first, users: StoreFixtures.firstUsers(first)))
+        let second = StoreFixtures.site(isDefault: true)
+        #expect(try await store.bootstrapDefaultSite(second, users: StoreFixtures.firstUsers(second)) == false)
+        let sites = try await store.sites()
+        #expect(sites.map(\.id) == [first.id])
+        #expect(sites.first?.authTokenKey == first.authTokenKey)
+        #expect(try await store.user(site: first.id, id: 1)?.username == "admin")
+        #expect(try await store.user(site: first.id, id: 2)?.username == "Anonymous")
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentBootstrapsCreateExactlyOneSite(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    let site = StoreFixtures.site(isDefault: true)
+                    return try await store.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(created == 1)
+        #expect(try await store.sites().count == 1)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func sitesKeepHostnamesAndRefuseTakenOnes(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let a = StoreFixtures.site(hostnames: ["a.example", "www.a.example"])
+        try await store.createSite(a, users: StoreFixtures.firstUsers(a))
+        let b = StoreFixtures.site(hostnames: ["b.example", "a.example"])
+        await expectConflict { try await store.createSite(b, users: StoreFixtures.firstUsers(b)) }
+        // The failed site left nothing behind.
+        let sites = try await store.sites()
+        #expect(sites.count == 1)
+        #expect(Set(sites[0].hostnames) == ["a.example", "www.a.example"])
+        #expect(try await store.site(id: b.id) == nil)
+        #expect(try await store.site(id: a.id)?.name == "Site")
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func usersGetSequentialIdsAndUniqueNamesPerSite(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let a = StoreFixtures.site(hostnames: ["a.example"])
+        let b = StoreFixtures.site(hostnames: ["b.example"])
+        try await store.createSite(a, users: StoreFixtures.firstUsers(a))
+        try await store.createSite(b, users: StoreFixtures.firstUsers(b))
+        let bob = try await store.createUser(StoreFixtures.user(site: a, username: "Bob"))
+        let carol = try await store.createUser(StoreFixtures.user(site: a, username: "carol"))
+        #expect(bob.id == 3)
+        #expect(carol.id == 4)
+        await expectConflict { _ = try await store.createUser(StoreFixtures.user(site: a, username: "BOB")) }
+        // The same name in another site is a different user.
+        let otherBob = try await store.createUser(StoreFixtures.user(site: b, username: "bob"))
+        #expect(otherBob.id == 3)
+        #expect(try await store.user(site: a.id, username: "BOB")?.guid == bob.guid)
+        #expect(try await store.user(site: b.id, username: "bob")?.guid == otherBob.guid)
+        // Nothing of one site is visible from the other.
+        #expect(try await store.user(site: b.id, id: 4) == nil)
+        #expect(try await store.user(site: b.id, username: "carol") == nil)
+        #expect(try await store.users(site: b.id, offset: 0, limit: 100).map(\.username) == ["admin", "Anonymous", "bob"])
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func userFieldsRoundTripAndUpdate(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let site = StoreFixtures.site(hostnames: ["a.example"])
+        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        var user = try await store.createUser(StoreFixtures.user(site: site, username: "dave"))
+        #expect(try await store.user(site: site.id, id: user.id) == user)
+        user.username = "David"
+        user.email = "d@example.com"
+        user.fullName = "David D"
+        user.status = .inactive
+        user.hasSeat = false
+        user.roleName = Role.contributor.name
+        user.passwordHash = nil
+        user.securityStamp = "new-stamp"
+        user.lastLoginAt = Date(timeIntervalSince1970: 1_800_000_123)
+        try await store.updateUser(user)
+        #expect(try await store.user(site: site.id, id: user.id) == user)
+        #expect(try await store.user(site: site.id, username: "dave") == nil)
+        #expect(try await store.user(site: site.id, username: "david")?.id == user.id)
+        var ghost = user
+        ghost.id = 999
+        await #expect(throws: StoreError.notFound) { try await store.updateUser(ghost) }
+        var clash = user
+        clash.username = "ADMIN"
+        await expectConflict { try await store.updateUser(clash) }
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func pagingAndCounts(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let site = StoreFixtures.site(hostnames: ["a.example"])
+        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        for i in 0..<5 { _ = try await store.createUser(StoreFixtures.user(site: site, username: "u\(i)", role: i < 2 ? .admin : .viewer, status: i == 0 ? .inactive : .active)) }
+        #expect(try await store.userCount(site: site.id) == 7)
+        #expect(try await store.users(site: site.id, offset: 2, limit: 3).map(\.id) == [3, 4, 5])
+        #expect(try await store.users(site: site.id, offset: 10, limit: 3).isEmpty)
+        // admin (id 1) and u1 are active admins; u0 is an inactive one.
+        #expect(try await store.activeUserCount(site: site.id, roleName: "Admin") == 2)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentCreatesGetDistinctIds(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let site = StoreFixtures.site(hostnames: ["a.example"])
+        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        let ids = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<20 { group.addTask { try await store.createUser(StoreFixtures.user(site: site, username: "c\(i)")).id } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(Set(ids) == Set(3..<23))
+        try await store.close()
+    }
+
+    @Test func twoPostgresStoresMigrateAtOnceAndShareData() async throws {
+        guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
+        let one = try PostgresStore(url: url, logger: StoreFixtures.logger)
+        let two = try PostgresStore(url: url, logger: StoreFixtures.logger)
+        async let m1: Void = one.migrate()
+        async let m2: Void = two.migrate()
+        _ = try await (m1, m2)
+        let site = StoreFixtures.site(isDefault: true)
+        #expect(try await one.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site)))
+        let erin = try await one.createUser(StoreFixtures.user(site: site, username: "erin"))
+        #expect(try await two.user(site: site.id, username: "erin") == erin)
+        try await one.close()
+        try await two.close()
+    }
+}
+
+/// Expects the body to fail with `StoreError.conflict`, and nothing else.
+func expectConflict(sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected a conflict, but the change succeeded", sourceLocation: sourceLocation)
+    } catch StoreError.conflict {
+        // expected
+    } catch {
+        Issue.record("expected a conflict, got \(error)", sourceLocation: sourceLocation)
+    }
+}

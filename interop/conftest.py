@@ -1,0 +1,106 @@
+"""Fixtures that start real Tessera servers on free loopback ports, on SQLite or on the test PostgreSQL."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+import requests
+
+BIN = os.environ.get("TESSERA_BIN", os.path.join(os.path.dirname(__file__), "..", ".build", "debug", "tessera"))
+ADMIN_PASSWORD = "interop-admin-" + uuid.uuid4().hex[:12]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A running `tessera serve` process."""
+
+    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="tessera-interop-")
+        self.env = dict(os.environ)
+        self.env.pop("TESSERA_DATABASE_URL", None)
+        self.env["TESSERA_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+        if database_url:
+            self.env["TESSERA_DATABASE_URL"] = database_url
+        self.env.update(env or {})
+        self.log_path = os.path.join(self.data_dir, f"server-{self.port}.log")
+        self.log = open(self.log_path, "w+")
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *extra_args],
+            stdout=self.log, stderr=subprocess.STDOUT, env=self.env,
+        )
+        if wait:  # wait=False lets a test start several servers at once, then call wait_ready() on each
+            self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.output()}")
+            try:
+                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready in {timeout}s:\n{self.output()}")
+
+    def output(self):
+        """Everything the server printed so far (also after stop())."""
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after 15 s; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if not self.log.closed:
+            self.log.close()
+        return self.process.returncode
+
+    def sign_in(self, username="admin", password=ADMIN_PASSWORD):
+        r = requests.get(self.url + "/@api/deki/users/authenticate", auth=(username, password), timeout=10)
+        assert r.status_code == 200, r.text
+        return r.text
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture()
+def fresh_postgres_db():
+    """A new, empty PostgreSQL database for one test; yields its URL."""
+    admin_url = os.environ.get("TESSERA_TEST_POSTGRES_ADMIN_URL")
+    if not admin_url:
+        if os.environ.get("TESSERA_TEST_REQUIRE_POSTGRES"):
+            pytest.fail("TESSERA_TEST_POSTGRES_ADMIN_URL is not set")
+        pytest.skip("no test PostgreSQL (run ./scripts/test)")
+    name = "interop_" + uuid.uuid4().hex[:10]
+    base = admin_url.rsplit("/", 1)[0]
+    host_port = base.split("@", 1)[1]
+    host, port = host_port.split(":")
+    psql = ["psql", "-h", host, "-p", port, "-U", "tessera", "-d", "postgres", "-qc"]
+    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)
+    yield f"{base}/{name}"
+    # Tests stop their servers before this runs; FORCE ends any connection left over anyway.
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False, capture_output=True)
