@@ -39,7 +39,11 @@ class Server:
             stdout=self.log, stderr=subprocess.STDOUT, env=self.env,
         )
         if wait:  # wait=False lets a test start several servers at once, then call wait_ready() on each
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except BaseException:
+                self.stop()
+                raise
 
     def wait_ready(self, timeout=30):
         deadline = time.time() + timeout

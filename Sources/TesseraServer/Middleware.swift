@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Synchronization
 import TesseraCore
 import TesseraCrypto
@@ -51,6 +53,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return deki(.notFound, "no resource at \(request.uri.path.prefix(256))")
         case let error as HTTPError where error.status == .contentTooLarge:
             return deki(.contentTooLarge, "request body larger than \(Limits.maxBodyBytes) bytes")
+        case is NIOTooManyBytesError:
+            // A body without Content-Length that grew past the cap while being read.
+            return deki(.contentTooLarge, "request body larger than \(Limits.maxBodyBytes) bytes")
         case let error as HTTPError:
             return deki(error.status, error.body ?? DekiOutput.title(error.status))
         case let error as UnsupportedMediaType:
@@ -80,10 +85,13 @@ struct BodyLimitMiddleware: RouterMiddleware {
 /// Routes the request to its site by the Host header (default site for an unknown host, 400 for a malformed one).
 struct SiteMiddleware: RouterMiddleware {
     let services: Services
+    static let hostField = HTTPField.Name("Host")!
 
     func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
         var context = context
-        // HTTP/1.1's Host header arrives as the request's authority.
+        // HTTP/1.1's first Host header arrives as the request's authority; any further one stays among the
+        // fields. Two Host headers could disagree about the site, so they are refused (RFC 9112 §3.2).
+        if !request.headers[values: Self.hostField].isEmpty { throw ServiceError.invalidInput("more than one Host header") }
         context.site = try await services.sites.site(forHost: request.head.authority)
         return try await next(request, context)
     }
