@@ -68,7 +68,7 @@ public enum TesseraServerRunner {
             }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: StoreCloser(store: store)), .init(service: app)],
+                    services: [.init(service: StoreCloser(store: store, logger: logger)), .init(service: app)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )
@@ -84,9 +84,16 @@ public enum TesseraServerRunner {
 /// Closes the store after the HTTP server (started after it, so stopped before it) has drained.
 struct StoreCloser: Service {
     let store: any Store
+    let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await store.close()
+        do {
+            try await store.close()
+            logger.info("store closed")
+        } catch {
+            logger.error("store did not close cleanly", metadata: ["error": "\(type(of: error))"])
+            throw error
+        }
     }
 }
