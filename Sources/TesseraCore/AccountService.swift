@@ -27,15 +27,17 @@ public struct UserChanges: Sendable, Equatable {
 /// Sign-in, auth tokens and user administration. Every rule about who may do what to a user lives here.
 public final class AccountService: Sendable {
     private let store: any Store
+    private let directory: Directory
     private let hasher: PasswordHasher
     private let throttle: LoginThrottle
     private let settings: Settings
     private let logger: Logger
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, hasher: PasswordHasher, throttle: LoginThrottle, settings: Settings, logger: Logger,
+    public init(directory: Directory, hasher: PasswordHasher, throttle: LoginThrottle, settings: Settings, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
-        self.store = store
+        self.store = directory.store
+        self.directory = directory
         self.hasher = hasher
         self.throttle = throttle
         self.settings = settings
@@ -49,6 +51,11 @@ public final class AccountService: Sendable {
     public struct SignIn: Sendable {
         public var user: User
         public var token: AuthToken
+
+        public init(user: User, token: AuthToken) {
+            self.user = user
+            self.token = token
+        }
     }
 
     /// Verifies a username and password. Failures are slowed down and then refused per account and per
@@ -96,7 +103,7 @@ public final class AccountService: Sendable {
     public func user(forAuthToken raw: String, site: Site) async throws -> User {
         guard let token = AuthToken.parse(raw) else { throw ServiceError.unauthenticated("invalid auth token") }
         guard token.expires > Int64(now().timeIntervalSince1970) else { throw ServiceError.unauthenticated("auth token expired") }
-        guard let user = try await store.user(site: site.id, id: token.userID), !user.isAnonymous,
+        guard let user = try await directory.user(site: site.id, id: token.userID), !user.isAnonymous,
               token.verifies(key: site.authTokenKey, siteID: site.id, securityStamp: user.securityStamp)
         else { throw ServiceError.unauthenticated("invalid auth token") }
         guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
@@ -105,7 +112,7 @@ public final class AccountService: Sendable {
 
     /// The anonymous user of a site.
     public func anonymous(site: Site) async throws -> User {
-        guard let user = try await store.user(site: site.id, id: User.anonymousID) else {
+        guard let user = try await directory.user(site: site.id, id: User.anonymousID) else {
             throw ServiceError.unavailable("site has no anonymous user")
         }
         return user

@@ -5,6 +5,10 @@ public enum CredentialKind: String, Sendable {
     case anonymous
     /// An `authtoken` from sign-in, as a cookie or a bearer token.
     case authToken = "authtoken"
+    /// A server-token request signature in `X-Deki-Token`.
+    case serverToken = "server-token"
+    /// A long-term JWT of a server token, as a bearer token.
+    case longTermJWT = "long-term-jwt"
 }
 
 /// The resolved identity a request runs as: exactly one user of exactly one site.
@@ -54,8 +58,24 @@ public struct Settings: Sendable {
     /// Base URL used in issued tokens and links, without a trailing slash.
     public var publicURL: String
 
-    public init(authTokenLifetime: Int64 = 561_600, publicURL: String) {
+    /// How far a server-token signature's epoch may be from now, in seconds.
+    public var signatureWindow: Int64
+
+    public init(authTokenLifetime: Int64 = 561_600, publicURL: String, signatureWindow: Int64 = 300) {
         self.authTokenLifetime = authTokenLifetime
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.signatureWindow = signatureWindow
     }
+
+    /// The base URL of a site: the public URL for the default site, else the public URL's scheme (and port) with
+    /// the site's first host name.
+    public func baseURL(of site: Site) -> String {
+        guard !site.isDefault, let host = site.hostnames.first, var parts = URLComponents(string: publicURL) else { return publicURL }
+        parts.host = host
+        parts.path = ""
+        return parts.string ?? publicURL
+    }
+
+    /// The `iss` of tokens a site issues: its base URL with a trailing slash, as in seed 000's example.
+    public func issuer(of site: Site) -> String { baseURL(of: site) + "/" }
 }

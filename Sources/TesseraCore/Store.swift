@@ -31,4 +31,28 @@ public protocol Store: Sendable {
     func updateUser(_ user: User) async throws
     /// Active users whose role is the given one, for the last-administrator rule.
     func activeUserCount(site: UUID, roleName: String) async throws -> Int
+
+    /// Announces every committed change of users, tokens and sites (see `ChangeFeed`).
+    var changes: ChangeFeed { get }
+
+    /// Records the master key's fingerprint on first use and returns the one recorded, so an instance started with
+    /// a different key can refuse to run.
+    func masterKeyFingerprint(proposed: String) async throws -> String
+
+    // Developer tokens
+
+    /// Inserts a token, assigning the next per-site id. Throws `StoreError.conflict` when the key is taken.
+    func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken
+    /// Every token of a site, ordered by id.
+    func developerTokens(site: UUID) async throws -> [DeveloperToken]
+    /// Replaces the mutable fields (name, hosts, restriction, salts). Throws `StoreError.notFound`.
+    func updateDeveloperToken(_ token: DeveloperToken) async throws
+    /// Returns false when there was no such token.
+    func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool
+
+    // Audit
+
+    func appendAudit(_ events: [AuditEvent]) async throws
+    /// Newest first.
+    func auditEvents(site: UUID, offset: Int, limit: Int) async throws -> [AuditEvent]
 }

@@ -15,9 +15,12 @@ public enum TesseraApp {
         router.add(middleware: ErrorMiddleware(services: services, routes: routes))
         router.add(middleware: BodyLimitMiddleware())
         router.add(middleware: SiteMiddleware(services: services))
+        router.add(middleware: PreflightMiddleware(services: services))
         router.add(middleware: CallerMiddleware(resolver: CallerResolver(services: services)))
         HealthRoutes(services: services).register(on: router, routes: routes)
         UsersRoutes(services: services).register(on: router, routes: routes)
+        DeveloperTokensRoutes(services: services).register(on: router, routes: routes)
+        AuditRoutes(services: services).register(on: router, routes: routes)
         return router
     }
 

@@ -1,42 +1,113 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import TesseraCore
 
+/// What caller resolution found: the caller, and the Origin a browser token allowed (for CORS headers).
+struct ResolvedCaller: Sendable {
+    var caller: Caller
+    var allowedOrigin: String?
+}
+
 /// Resolves the one caller a request runs as. This is the only place that decides which credential counts.
 ///
-/// Precedence, first present wins:
-/// 1. `Authorization` header — `Bearer <authtoken>`. Any other scheme is refused (401); Basic is read only by
-///    `users/authenticate`, which is not resolved here.
-/// 2. `authtoken` cookie.
-/// 3. Nothing: the site's anonymous user.
+/// Identity, first present wins:
+/// 1. `Authorization: Bearer <jwt>` (three dot-separated parts): a server token's long-term JWT.
+///    `Authorization: Bearer <other>`: a sign-in auth token. Any other scheme is refused (401).
+/// 2. `X-Deki-Token` holding a signature (it contains `_`): a server-token signature. Sent together with an
+///    `Authorization` header it is refused as conflicting (400).
+/// 3. The `authtoken` cookie.
+/// 4. Nothing: the site's anonymous user.
 ///
-/// A credential that is present but does not verify is refused; the resolver never falls through to a
-/// weaker credential or to anonymous, so a stale or forged token can never silently downgrade a request.
-/// Two `Authorization` headers are refused as conflicting.
+/// `X-Deki-Token` holding a bare key is a browser token: it adds no identity (the request runs as 1, 3 or 4),
+/// but its key must exist and the request's Origin must match the token's host patterns (or be this site).
+///
+/// A credential that is present but does not verify is refused and audited; the resolver never falls through
+/// to a weaker credential or to anonymous.
 struct CallerResolver: Sendable {
     let services: Services
+    static let dekiToken = HTTPField.Name("X-Deki-Token")!
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
     /// Paths that read credentials themselves (sign-in) or need none (health checks).
     static func isExempt(_ path: String) -> Bool {
         path == "/healthz" || path == "/readyz" || path == "/@api/deki/users/authenticate"
     }
 
-    func resolve(_ request: Request, site: Site) async throws -> Caller? {
+    func resolve(_ request: Request, site: Site, clientAddress: String) async throws -> ResolvedCaller? {
         if Self.isExempt(request.uri.path) { return nil }
-        let authorizations = request.headers[values: .authorization]
-        guard authorizations.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
-        if let header = authorizations.first {
-            guard header.utf8.count <= Limits.maxCredentialBytes else { throw ServiceError.unauthenticated("Authorization header too long") }
-            guard let token = Self.bearerToken(header) else {
-                throw ServiceError.unauthenticated("unsupported Authorization header: use Bearer <token>")
+        var kind = "credential"
+        do {
+            let authorizations = request.headers[values: .authorization]
+            let dekiTokens = request.headers[values: Self.dekiToken]
+            guard authorizations.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
+            guard dekiTokens.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one X-Deki-Token header") }
+            let dekiToken = dekiTokens.first
+            let signature = dekiToken.map { $0.contains("_") } ?? false
+            if signature, !authorizations.isEmpty {
+                throw ServiceError.invalidInput("conflicting credentials: both Authorization and an X-Deki-Token signature")
             }
-            let user = try await services.accounts.user(forAuthToken: token, site: site)
-            return Caller(site: site, user: user, kind: .authToken)
+            var allowedOrigin: String?
+            if let key = dekiToken, !signature {
+                kind = "browser token"
+                allowedOrigin = try await checkBrowserToken(key, request: request, site: site)
+            }
+            let caller: Caller
+            if let header = authorizations.first {
+                guard header.utf8.count <= Limits.maxCredentialBytes else { throw ServiceError.unauthenticated("Authorization header too long") }
+                guard let token = Self.bearerToken(header) else {
+                    throw ServiceError.unauthenticated("unsupported Authorization header: use Bearer <token>")
+                }
+                if Self.looksLikeJWT(token) {
+                    kind = "long-term JWT"
+                    let (user, _) = try await services.credentials.verifyLongTermJWT(token, site: site)
+                    caller = Caller(site: site, user: user, kind: .longTermJWT)
+                } else {
+                    kind = "auth token"
+                    caller = Caller(site: site, user: try await services.accounts.user(forAuthToken: token, site: site), kind: .authToken)
+                }
+            } else if let value = dekiToken, signature {
+                kind = "server token signature"
+                let (user, _) = try await services.credentials.verifySignature(value, site: site)
+                caller = Caller(site: site, user: user, kind: .serverToken)
+            } else if let cookie = request.cookies["authtoken"] {
+                kind = "auth token cookie"
+                caller = Caller(site: site, user: try await services.accounts.user(forAuthToken: cookie.value, site: site), kind: .authToken)
+            } else {
+                caller = Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
+            }
+            return ResolvedCaller(caller: caller, allowedOrigin: allowedOrigin)
+        } catch let error as ServiceError {
+            if case .unavailable = error { throw error }
+            services.audit.record(AuditEvent(siteID: site.id, action: "credential.refused", outcome: "refused", actorUserID: nil, tokenID: nil,
+                                             clientAddress: clientAddress, detail: "\(kind): \(error.message)"))
+            throw error
         }
-        if let cookie = request.cookies["authtoken"] {
-            let user = try await services.accounts.user(forAuthToken: cookie.value, site: site)
-            return Caller(site: site, user: user, kind: .authToken)
+    }
+
+    /// A browser key must exist, and the request must come from an allowed origin or from this site itself.
+    /// Returns the Origin to answer with CORS headers, nil for a same-origin request.
+    private func checkBrowserToken(_ key: String, request: Request, site: Site) async throws -> String? {
+        let token = try await services.credentials.browserToken(key: key, site: site)
+        guard let origin = request.headers[.origin] else {
+            // Browsers omit Origin on same-origin GETs but say so in Sec-Fetch-Site.
+            if request.headers[Self.secFetchSite]?.lowercased() == "same-origin" { return nil }
+            throw ServiceError.forbidden("a browser token needs an Origin header from an allowed host")
         }
-        return Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
+        if isSameOrigin(origin, request: request, site: site) { return nil }
+        guard CredentialService.allows(token, origin: origin) else {
+            throw ServiceError.forbidden("origin \(origin.prefix(200)) is not allowed for this browser token")
+        }
+        return origin
+    }
+
+    private func isSameOrigin(_ origin: String, request: Request, site: Site) -> Bool {
+        guard let originHost = URLComponents(string: origin)?.host.flatMap(Hostname.normalise) else { return false }
+        if let authority = request.head.authority, Hostname.normalise(authority) == originHost,
+           URLComponents(string: "http://" + authority)?.port == URLComponents(string: origin)?.port {
+            return true
+        }
+        return URLComponents(string: services.settings.baseURL(of: site))?.host.flatMap(Hostname.normalise) == originHost
     }
 
     /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.
@@ -46,5 +117,20 @@ struct CallerResolver: Sendable {
               parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { return nil }
         return String(parts[1])
+    }
+
+    /// JWTs have exactly two dots; auth tokens have none.
+    static func looksLikeJWT(_ token: String) -> Bool {
+        token.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ".") ? 1 : 0) } == 2
+    }
+}
+
+extension ServiceError {
+    /// The message shown to the caller.
+    var message: String {
+        switch self {
+        case .invalidInput(let m), .unauthenticated(let m), .forbidden(let m), .notFound(let m), .conflict(let m), .unavailable(let m): m
+        case .throttled(let seconds): "throttled for \(seconds) s"
+        }
     }
 }

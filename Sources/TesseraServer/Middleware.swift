@@ -15,9 +15,12 @@ struct ErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
-        let response: Response
+        var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as DecoratedError {
+            response = render(error.base, request: request, context: context)
+            response.headers.append(contentsOf: error.headers)
         } catch {
             response = render(error, request: request, context: context)
         }
@@ -97,14 +100,65 @@ struct SiteMiddleware: RouterMiddleware {
     }
 }
 
-/// Resolves the caller of every request through `CallerResolver` (one place, one precedence).
+/// Resolves the caller of every request through `CallerResolver` (one place, one precedence), and adds CORS
+/// headers to the answer (error answers included) when a browser token admitted a cross-origin request.
 struct CallerMiddleware: RouterMiddleware {
     let resolver: CallerResolver
 
     func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
         var context = context
-        context.caller = try await resolver.resolve(request, site: context.requireSite())
-        return try await next(request, context)
+        let resolved = try await resolver.resolve(request, site: context.requireSite(), clientAddress: context.clientAddress)
+        context.caller = resolved?.caller
+        guard let origin = resolved?.allowedOrigin else { return try await next(request, context) }
+        let headers = CORS.responseHeaders(origin: origin)
+        do {
+            var response = try await next(request, context)
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch {
+            throw DecoratedError(base: error, headers: headers)
+        }
+    }
+}
+
+/// An error that carries headers its rendered answer must include (CORS headers of an admitted origin).
+struct DecoratedError: Error {
+    var base: any Error
+    var headers: HTTPFields
+}
+
+/// CORS for browser tokens: preflight answers for origins that some browser token of the site allows; the actual
+/// response echoes the origin. Origins that match nothing get no CORS headers at all.
+enum CORS {
+    static let allowedHeaders = "X-Deki-Token, Authorization, Content-Type, X-Requested-With, X-Deki-Requested-With, X-Deki-Client"
+    static let allowedMethods = "GET, POST, PUT, DELETE, PATCH, OPTIONS"
+
+    static func responseHeaders(origin: String) -> HTTPFields {
+        [.accessControlAllowOrigin: origin, .accessControlAllowCredentials: "true", .vary: "Origin"]
+    }
+
+    static func preflightHeaders(origin: String) -> HTTPFields {
+        var headers = responseHeaders(origin: origin)
+        headers[.accessControlAllowHeaders] = allowedHeaders
+        headers[.accessControlAllowMethods] = allowedMethods
+        headers[.accessControlMaxAge] = "600"
+        return headers
+    }
+}
+
+/// Answers CORS preflight requests (OPTIONS with Origin and Access-Control-Request-Method) before routing.
+struct PreflightMiddleware: RouterMiddleware {
+    let services: Services
+
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        guard request.method == .options, let origin = request.headers[.origin], request.headers[.accessControlRequestMethod] != nil else {
+            return try await next(request, context)
+        }
+        let site = try context.requireSite()
+        guard origin.utf8.count <= 512, try await services.credentials.anyBrowserTokenAllows(origin: origin, site: site) else {
+            return Response(status: .noContent, headers: [.vary: "Origin"])
+        }
+        return Response(status: .noContent, headers: CORS.preflightHeaders(origin: origin))
     }
 }
 

@@ -15,9 +15,14 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: String?
     public var adminPassword: String?
     public var authTokenLifetime: Int64
+    /// 64 hex characters, or nil to use (or create) `master.key` in the data directory.
+    public var masterKey: String?
+    public var signatureWindow: Int64
 
     public init(host: String, port: Int, dataDirectory: String, publicURL: String?, databaseURL: String?,
-                adminPassword: String?, authTokenLifetime: Int64) {
+                adminPassword: String?, authTokenLifetime: Int64, masterKey: String? = nil, signatureWindow: Int64 = 300) {
+        self.masterKey = masterKey
+        self.signatureWindow = signatureWindow
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -51,8 +56,13 @@ public enum TesseraServerRunner {
         let store = try StoreFactory.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         do {
             try await store.migrate()
-            let settings = Settings(authTokenLifetime: configuration.authTokenLifetime, publicURL: configuration.effectivePublicURL)
-            let services = Services(store: store, settings: settings, logger: logger)
+            let masterKey = try MasterKey.load(hex: configuration.masterKey, directory: configuration.dataDirectory)
+            guard try await store.masterKeyFingerprint(proposed: masterKey.fingerprint) == masterKey.fingerprint else {
+                throw MasterKeyError("this database was set up with a different master key: give every instance the same TESSERA_MASTER_KEY")
+            }
+            let settings = Settings(authTokenLifetime: configuration.authTokenLifetime, publicURL: configuration.effectivePublicURL,
+                                    signatureWindow: configuration.signatureWindow)
+            let services = Services(store: store, settings: settings, masterKey: masterKey, logger: logger)
             if let created = try await services.siteService.bootstrapDefaultSite(adminPassword: configuration.adminPassword) {
                 // Printed once, on the terminal only: never logged, never stored in clear.
                 if let password = created.generatedPassword {
@@ -68,7 +78,7 @@ public enum TesseraServerRunner {
             }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: StoreCloser(store: store, logger: logger)), .init(service: app)],
+                    services: [.init(service: StoreCloser(store: store, audit: services.audit, logger: logger)), .init(service: app)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )
@@ -84,10 +94,12 @@ public enum TesseraServerRunner {
 /// Closes the store after the HTTP server (started after it, so stopped before it) has drained.
 struct StoreCloser: Service {
     let store: any Store
+    let audit: AuditLog
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        await audit.flush()
         do {
             try await store.close()
             logger.info("store closed")

@@ -46,6 +46,42 @@ enum Migrations {
             )
             """,
         ]),
+        Step(version: 2, statements: [
+            "ALTER TABLE sites ADD COLUMN next_token_id INTEGER NOT NULL DEFAULT 1",
+            """
+            CREATE TABLE developer_tokens (
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                id INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                name TEXT NOT NULL,
+                key TEXT NOT NULL,
+                hosts TEXT NOT NULL,
+                restricted_user_id INTEGER,
+                secret_salt TEXT,
+                secret_hash TEXT,
+                jwt_salt TEXT,
+                created_by INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (site_id, id),
+                UNIQUE (site_id, key)
+            )
+            """,
+            """
+            CREATE TABLE audit_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                at INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                actor_user_id INTEGER,
+                token_id INTEGER,
+                client_address TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_events_by_site ON audit_events (site_id, id)",
+            "CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
     ]
 
     static let postgres: [Step] = [
@@ -88,8 +124,45 @@ enum Migrations {
             )
             """,
         ]),
+        Step(version: 2, statements: [
+            "ALTER TABLE sites ADD COLUMN next_token_id BIGINT NOT NULL DEFAULT 1",
+            """
+            CREATE TABLE developer_tokens (
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                id BIGINT NOT NULL,
+                type TEXT NOT NULL,
+                name TEXT NOT NULL,
+                key TEXT NOT NULL,
+                hosts TEXT NOT NULL,
+                restricted_user_id BIGINT,
+                secret_salt TEXT,
+                secret_hash TEXT,
+                jwt_salt TEXT,
+                created_by BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (site_id, id),
+                UNIQUE (site_id, key)
+            )
+            """,
+            """
+            CREATE TABLE audit_events (
+                id BIGSERIAL PRIMARY KEY,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                at BIGINT NOT NULL,
+                action TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                actor_user_id BIGINT,
+                token_id BIGINT,
+                client_address TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_events_by_site ON audit_events (site_id, id)",
+            "CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
     ]
 }
+
 
 /// The key used for case-insensitive username uniqueness, the same in every store.
 func usernameKey(_ username: String) -> String { username.lowercased() }

@@ -8,7 +8,11 @@ import TesseraCore
 public final class PostgresStore: Store {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    private let listener: Task<Void, Never>
     private let logger: Logger
+    /// Fed by LISTEN on `tessera_changes`, where every instance announces its writes; live only while listening.
+    public let changes = ChangeFeed(live: false)
+    static let channel = "tessera_changes"
 
     /// Connects lazily to the database named by a `postgres://user:password@host:port/database?sslmode=...` URL.
     public init(url: String, logger: Logger) throws {
@@ -17,6 +21,39 @@ public final class PostgresStore: Store {
         // The client's connection pool lives as long as the store; close() ends it.
         let client = self.client
         self.runner = Task { await client.run() }
+        let changes = self.changes
+        self.listener = Task { await Self.listen(client: client, changes: changes, logger: logger) }
+    }
+
+    /// Keeps one connection listening for change announcements; reconnects after a second when it drops. While it
+    /// is down the feed is not live, so caches read through to the database.
+    private static func listen(client: PostgresClient, changes: ChangeFeed, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        changes.setLive(true)
+                        for try await notification in notifications {
+                            if let change = StoreChange(payload: notification.payload) { changes.publish(change) }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(type(of: error))"])
+            }
+            changes.setLive(false)
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Announces a change to every instance (this one included) once the surrounding transaction commits.
+    private func announce(_ change: StoreChange, on db: PostgresConnection) async throws {
+        try await db.query("SELECT pg_notify(\(Self.channel), \(change.payload))", logger: logger)
+    }
+
+    private func announce(_ change: StoreChange) async throws {
+        try await client.query("SELECT pg_notify(\(Self.channel), \(change.payload))", logger: logger)
     }
 
     /// Parses a connection URL. Supported query parameter: `sslmode` = disable (default), prefer or require.
@@ -61,6 +98,8 @@ public final class PostgresStore: Store {
     }
 
     public func close() async throws {
+        listener.cancel()
+        await listener.value
         runner.cancel()
         await runner.value
     }
@@ -73,13 +112,17 @@ public final class PostgresStore: Store {
             let existing = try await db.query("SELECT 1 FROM sites WHERE is_default", logger: logger)
             for try await _ in existing { return false }
             try await insert(site: site, users: users, db: db)
+            try await announce(.sites, on: db)
             return true
         }
     }
 
     public func createSite(_ site: Site, users: [User]) async throws {
         try await mapConstraint {
-            try await client.withTransaction(logger: logger) { db in try await insert(site: site, users: users, db: db) }
+            try await client.withTransaction(logger: logger) { db in
+                try await insert(site: site, users: users, db: db)
+                try await announce(.sites, on: db)
+            }
         }
     }
 
@@ -132,6 +175,7 @@ public final class PostgresStore: Store {
                 var stored = user
                 stored.id = assigned
                 try await insert(user: stored, db: db)
+                try await announce(.user(site: stored.siteID, id: stored.id), on: db)
                 return stored
             }
         }
@@ -180,7 +224,123 @@ public final class PostgresStore: Store {
             var found = false
             for try await _ in rows { found = true }
             if !found { throw StoreError.notFound }
+            try await announce(.user(site: user.siteID, id: user.id))
         }
+    }
+
+    // MARK: Master key
+
+    public func masterKeyFingerprint(proposed: String) async throws -> String {
+        try await client.query(
+            "INSERT INTO server_settings (name, value) VALUES ('master_key_fingerprint', \(proposed)) ON CONFLICT (name) DO NOTHING",
+            logger: logger)
+        for try await value in try await client.query("SELECT value FROM server_settings WHERE name = 'master_key_fingerprint'", logger: logger)
+            .decode(String.self) {
+            return value
+        }
+        return proposed
+    }
+
+    // MARK: Developer tokens
+
+    public func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken {
+        try await mapConstraint {
+            try await client.withTransaction(logger: logger) { db in
+                let rows = try await db.query(
+                    "UPDATE sites SET next_token_id = next_token_id + 1 WHERE id = \(token.siteID) RETURNING next_token_id - 1", logger: logger)
+                var assigned: Int?
+                for try await id in rows.decode(Int.self) { assigned = id }
+                guard let assigned else { throw StoreError.notFound }
+                var stored = token
+                stored.id = assigned
+                try await db.query("""
+                    INSERT INTO developer_tokens (site_id, id, type, name, key, hosts, restricted_user_id, secret_salt, secret_hash,
+                                                  jwt_salt, created_by, created_at)
+                    VALUES (\(stored.siteID), \(stored.id), \(stored.type.rawValue), \(stored.name), \(stored.key),
+                            \(stored.hosts.joined(separator: ",")), \(stored.restrictedUserID), \(stored.secretSalt), \(stored.secretHash),
+                            \(stored.jwtSalt), \(stored.createdBy), \(seconds(stored.createdAt)))
+                    """, logger: logger)
+                try await announce(.developerTokens(site: stored.siteID), on: db)
+                return stored
+            }
+        }
+    }
+
+    public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
+        var tokens: [DeveloperToken] = []
+        let rows = try await client.query("""
+            SELECT id, type, name, key, hosts, restricted_user_id, secret_salt, secret_hash, jwt_salt, created_by, created_at
+            FROM developer_tokens WHERE site_id = \(site) ORDER BY id
+            """, logger: logger)
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            guard let type = DeveloperTokenType(rawValue: try r["type"].decode(String.self)) else { throw StoreError.notFound }
+            tokens.append(DeveloperToken(
+                siteID: site, id: try r["id"].decode(Int.self), type: type, name: try r["name"].decode(String.self),
+                key: try r["key"].decode(String.self), hosts: try r["hosts"].decode(String.self).split(separator: ",").map(String.init),
+                restrictedUserID: try r["restricted_user_id"].decode(Int?.self), secretSalt: try r["secret_salt"].decode(String?.self),
+                secretHash: try r["secret_hash"].decode(String?.self), jwtSalt: try r["jwt_salt"].decode(String?.self),
+                createdBy: try r["created_by"].decode(Int.self),
+                createdAt: Date(timeIntervalSince1970: TimeInterval(try r["created_at"].decode(Int64.self)))
+            ))
+        }
+        return tokens
+    }
+
+    public func updateDeveloperToken(_ token: DeveloperToken) async throws {
+        try await mapConstraint {
+            try await client.withTransaction(logger: logger) { db in
+                let rows = try await db.query("""
+                    UPDATE developer_tokens SET name = \(token.name), hosts = \(token.hosts.joined(separator: ",")),
+                        restricted_user_id = \(token.restrictedUserID), secret_salt = \(token.secretSalt), secret_hash = \(token.secretHash),
+                        jwt_salt = \(token.jwtSalt)
+                    WHERE site_id = \(token.siteID) AND id = \(token.id)
+                    RETURNING id
+                    """, logger: logger)
+                var found = false
+                for try await _ in rows { found = true }
+                if !found { throw StoreError.notFound }
+                try await announce(.developerTokens(site: token.siteID), on: db)
+            }
+        }
+    }
+
+    public func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { db in
+            let rows = try await db.query("DELETE FROM developer_tokens WHERE site_id = \(site) AND id = \(id) RETURNING id", logger: logger)
+            var found = false
+            for try await _ in rows { found = true }
+            try await announce(.developerTokens(site: site), on: db)
+            return found
+        }
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await client.withTransaction(logger: logger) { db in
+            for event in events {
+                try await db.query("""
+                    INSERT INTO audit_events (site_id, at, action, outcome, actor_user_id, token_id, client_address, detail)
+                    VALUES (\(event.siteID), \(seconds(event.at)), \(event.action), \(event.outcome), \(event.actorUserID), \(event.tokenID),
+                            \(event.clientAddress), \(event.detail))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func auditEvents(site: UUID, offset: Int, limit: Int) async throws -> [AuditEvent] {
+        var events: [AuditEvent] = []
+        let rows = try await client.query("""
+            SELECT id, at, action, outcome, actor_user_id, token_id, client_address, detail FROM audit_events
+            WHERE site_id = \(site) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)
+            """, logger: logger)
+        for try await (id, at, action, outcome, actor, token, address, detail) in rows.decode((Int64, Int64, String, String, Int?, Int?, String, String).self) {
+            events.append(AuditEvent(siteID: site, id: id, at: Date(timeIntervalSince1970: TimeInterval(at)), action: action, outcome: outcome,
+                                     actorUserID: actor, tokenID: token, clientAddress: address, detail: detail))
+        }
+        return events
     }
 
     private func count(_ query: PostgresQuery) async throws -> Int {
@@ -227,4 +387,31 @@ public final class PostgresStore: Store {
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension StoreChange {
+    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `sites` or `all`.
+    var payload: String {
+        switch self {
+        case .user(let site, let id): "user|\(site.uuidString.lowercased())|\(id)"
+        case .developerTokens(let site): "tokens|\(site.uuidString.lowercased())"
+        case .sites: "sites"
+        case .all: "all"
+        }
+    }
+
+    init?(payload: String) {
+        let parts = payload.split(separator: "|").map(String.init)
+        switch parts.first {
+        case "user":
+            guard parts.count == 3, let site = UUID(uuidString: parts[1]), let id = Int(parts[2]) else { return nil }
+            self = .user(site: site, id: id)
+        case "tokens":
+            guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
+            self = .developerTokens(site: site)
+        case "sites": self = .sites
+        case "all": self = .all
+        default: return nil
+        }
+    }
 }

@@ -5,6 +5,8 @@ import TesseraCore
 /// The embedded store: one SQLite file in WAL mode. Reads run concurrently, writes one at a time.
 public final class SQLiteStore: Store {
     private let pool: DatabasePool
+    /// One process owns the file, so its own writes are all the changes there are.
+    public let changes = ChangeFeed(live: true)
 
     /// Opens (creating if needed) the database file at `path`.
     public init(path: String) throws {
@@ -41,7 +43,7 @@ public final class SQLiteStore: Store {
     // MARK: Sites
 
     public func bootstrapDefaultSite(_ site: Site, users: [User]) async throws -> Bool {
-        try await pool.writeWithoutTransaction { db in
+        let created = try await pool.writeWithoutTransaction { db in
             var created = false
             try db.inTransaction(.immediate) {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM sites WHERE is_default = 1") != nil { return .rollback }
@@ -51,12 +53,15 @@ public final class SQLiteStore: Store {
             }
             return created
         }
+        if created { changes.publish(.sites) }
+        return created
     }
 
     public func createSite(_ site: Site, users: [User]) async throws {
         try await mapConstraint {
             try await pool.write { db in try Self.insert(site: site, users: users, db: db) }
         }
+        changes.publish(.sites)
     }
 
     private static func insert(site: Site, users: [User], db: Database) throws {
@@ -96,7 +101,7 @@ public final class SQLiteStore: Store {
     // MARK: Users
 
     public func createUser(_ user: User) async throws -> User {
-        try await mapConstraint {
+        let created = try await mapConstraint {
             try await pool.writeWithoutTransaction { db in
                 var stored = user
                 try db.inTransaction(.immediate) {
@@ -112,6 +117,8 @@ public final class SQLiteStore: Store {
                 return stored
             }
         }
+        changes.publish(.user(site: created.siteID, id: created.id))
+        return created
     }
 
     private static func insert(user: User, db: Database) throws {
@@ -181,6 +188,7 @@ public final class SQLiteStore: Store {
                 if db.changesCount == 0 { throw StoreError.notFound }
             }
         }
+        changes.publish(.user(site: user.siteID, id: user.id))
     }
 
     private static func user(_ row: Row) throws -> User {
@@ -194,6 +202,116 @@ public final class SQLiteStore: Store {
             createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
             lastLoginAt: (row["last_login_at"] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) }
         )
+    }
+
+    // MARK: Master key
+
+    public func masterKeyFingerprint(proposed: String) async throws -> String {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO server_settings (name, value) VALUES ('master_key_fingerprint', ?) ON CONFLICT (name) DO NOTHING",
+                           arguments: [proposed])
+            return try String.fetchOne(db, sql: "SELECT value FROM server_settings WHERE name = 'master_key_fingerprint'") ?? proposed
+        }
+    }
+
+    // MARK: Developer tokens
+
+    public func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken {
+        let created = try await mapConstraint {
+            try await pool.writeWithoutTransaction { db in
+                var stored = token
+                try db.inTransaction(.immediate) {
+                    let site = token.siteID.uuidString.lowercased()
+                    guard let next = try Int.fetchOne(db, sql: "SELECT next_token_id FROM sites WHERE id = ?", arguments: [site]) else {
+                        throw StoreError.notFound
+                    }
+                    try db.execute(sql: "UPDATE sites SET next_token_id = next_token_id + 1 WHERE id = ?", arguments: [site])
+                    stored.id = next
+                    try db.execute(
+                        sql: """
+                        INSERT INTO developer_tokens (site_id, id, type, name, key, hosts, restricted_user_id, secret_salt, secret_hash,
+                                                      jwt_salt, created_by, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        arguments: [site, stored.id, stored.type.rawValue, stored.name, stored.key, stored.hosts.joined(separator: ","),
+                                    stored.restrictedUserID, stored.secretSalt, stored.secretHash, stored.jwtSalt, stored.createdBy,
+                                    seconds(stored.createdAt)]
+                    )
+                    return .commit
+                }
+                return stored
+            }
+        }
+        changes.publish(.developerTokens(site: token.siteID))
+        return created
+    }
+
+    public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM developer_tokens WHERE site_id = ? ORDER BY id", arguments: [site.uuidString.lowercased()])
+                .map { row in
+                    guard let type = DeveloperTokenType(rawValue: row["type"]) else { throw StoreError.notFound }
+                    let hosts: String = row["hosts"]
+                    return DeveloperToken(
+                        siteID: site, id: row["id"], type: type, name: row["name"], key: row["key"],
+                        hosts: hosts.split(separator: ",").map(String.init), restrictedUserID: row["restricted_user_id"],
+                        secretSalt: row["secret_salt"], secretHash: row["secret_hash"], jwtSalt: row["jwt_salt"],
+                        createdBy: row["created_by"], createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64))
+                    )
+                }
+        }
+    }
+
+    public func updateDeveloperToken(_ token: DeveloperToken) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                UPDATE developer_tokens SET name = ?, hosts = ?, restricted_user_id = ?, secret_salt = ?, secret_hash = ?, jwt_salt = ?
+                WHERE site_id = ? AND id = ?
+                """,
+                arguments: [token.name, token.hosts.joined(separator: ","), token.restrictedUserID, token.secretSalt, token.secretHash,
+                            token.jwtSalt, token.siteID.uuidString.lowercased(), token.id]
+            )
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+        changes.publish(.developerTokens(site: token.siteID))
+    }
+
+    public func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool {
+        let deleted = try await pool.write { db in
+            try db.execute(sql: "DELETE FROM developer_tokens WHERE site_id = ? AND id = ?", arguments: [site.uuidString.lowercased(), id])
+            return db.changesCount > 0
+        }
+        changes.publish(.developerTokens(site: site))
+        return deleted
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        try await pool.write { db in
+            for event in events {
+                try db.execute(
+                    sql: """
+                    INSERT INTO audit_events (site_id, at, action, outcome, actor_user_id, token_id, client_address, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    arguments: [event.siteID.uuidString.lowercased(), seconds(event.at), event.action, event.outcome, event.actorUserID,
+                                event.tokenID, event.clientAddress, event.detail]
+                )
+            }
+        }
+    }
+
+    public func auditEvents(site: UUID, offset: Int, limit: Int) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE site_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                             arguments: [site.uuidString.lowercased(), limit, offset]).map { row in
+                AuditEvent(siteID: site, id: row["id"], at: Date(timeIntervalSince1970: TimeInterval(row["at"] as Int64)),
+                           action: row["action"], outcome: row["outcome"], actorUserID: row["actor_user_id"], tokenID: row["token_id"],
+                           clientAddress: row["client_address"], detail: row["detail"])
+            }
+        }
     }
 
     /// Turns SQLite's uniqueness failures into `StoreError.conflict`.

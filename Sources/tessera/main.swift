@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     var publicURL: String?
     @Option(help: "Auth token lifetime in seconds (env TESSERA_AUTHTOKEN_LIFETIME).")
     var authTokenLifetime: Int64?
+    @Option(help: "Seconds a server-token signature's epoch may differ from now (env TESSERA_SIGNATURE_WINDOW).")
+    var signatureWindow: Int64?
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -57,6 +59,8 @@ struct Serve: AsyncParsableCommand {
         }
         let lifetime = authTokenLifetime ?? env("TESSERA_AUTHTOKEN_LIFETIME").flatMap { Int64($0) } ?? 561_600
         guard lifetime > 0 else { throw ValidationError("auth token lifetime must be positive") }
+        let signatureWindow = self.signatureWindow ?? env("TESSERA_SIGNATURE_WINDOW").flatMap { Int64($0) } ?? 300
+        guard (1...86_400).contains(signatureWindow) else { throw ValidationError("signature window must be 1 to 86400 seconds") }
         let publicURL = publicURL ?? env("TESSERA_PUBLIC_URL")
         if let publicURL {
             guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
@@ -66,7 +70,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host ?? env("TESSERA_HOST") ?? "127.0.0.1", port: port, dataDirectory: store.resolvedDataDir,
             publicURL: publicURL, databaseURL: store.resolvedDatabaseURL, adminPassword: env("TESSERA_ADMIN_PASSWORD"),
-            authTokenLifetime: lifetime
+            authTokenLifetime: lifetime, masterKey: env("TESSERA_MASTER_KEY"), signatureWindow: signatureWindow
         )
         try await TesseraServerRunner.run(configuration, logger: makeLogger())
     }

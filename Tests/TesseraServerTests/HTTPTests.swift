@@ -16,7 +16,7 @@ import TesseraStore
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)").path
         let store = try StoreFactory.open(databaseURL: nil, dataDirectory: dir, logger: Logger(label: "test"))
         try await store.migrate()
-        let services = Services(store: store, settings: Settings(publicURL: "http://localhost"),
+        let services = Services(store: store, settings: Settings(publicURL: "http://localhost"), masterKey: .generate(),
                                 hasher: PasswordHasher(parameters: Argon2id.Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)),
                                 logger: Logger(label: "test"))
         _ = try await services.siteService.bootstrapDefaultSite(adminPassword: password)

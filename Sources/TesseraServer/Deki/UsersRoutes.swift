@@ -28,16 +28,24 @@ struct UsersRoutes {
 
     // MARK: Sign-in
 
-    /// HTTP Basic sign-in. Answers the auth token as text and sets the `authtoken` cookie; with `redirect=`
-    /// answers 302 to that address (which must be on this server: no open redirects).
+    /// Sign-in with HTTP Basic, or with a server-token signature (`?x-deki-token=` or the `X-Deki-Token` header).
+    /// Answers the auth token as text and sets the `authtoken` cookie; with `redirect=` answers 302 to that
+    /// address (which must be on this server: no open redirects).
     private func authenticate(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
         let redirect = try request.uri.queryParameters["redirect"].map { try safeRedirect(String($0), site: site) }
-        let headers = request.headers[values: .authorization]
-        guard headers.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
-        guard let header = headers.first else { throw ServiceError.unauthenticated("authentication required") }
-        let (username, password) = try BasicCredentials.parse(header)
-        let signIn = try await services.accounts.signIn(site: site, username: username, password: password, clientAddress: context.clientAddress)
+        let signIn: AccountService.SignIn
+        if let signature = request.uri.queryParameters["x-deki-token"].map(String.init) ?? request.headers[CallerResolver.dekiToken] {
+            // A server-token signature becomes a browser session; `=username` is created just in time.
+            let (user, _) = try await services.credentials.verifySignature(signature, site: site, allowJustInTime: true)
+            signIn = AccountService.SignIn(user: user, token: services.accounts.issueToken(site: site, user: user))
+        } else {
+            let headers = request.headers[values: .authorization]
+            guard headers.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
+            guard let header = headers.first else { throw ServiceError.unauthenticated("authentication required") }
+            let (username, password) = try BasicCredentials.parse(header)
+            signIn = try await services.accounts.signIn(site: site, username: username, password: password, clientAddress: context.clientAddress)
+        }
         var response: Response
         if let redirect {
             response = Response(status: .found, headers: [.location: redirect])

@@ -1,0 +1,147 @@
+import Foundation
+import TesseraCrypto
+
+/// Verifies the developer-token credentials a request can carry: server-token signatures, long-term JWTs and
+/// browser keys. Reads come from the `Directory` cache, so the common path makes no store round trip.
+public final class CredentialService: Sendable {
+    public static let longTermAudience = "auth-service-Server"
+    /// Ten years, as the seeds say.
+    public static let longTermLifetime: Int64 = 10 * 365 * 24 * 3600
+
+    private let directory: Directory
+    private let masterKey: MasterKey
+    private let settings: Settings
+    private let now: @Sendable () -> Date
+
+    public init(directory: Directory, masterKey: MasterKey, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.directory = directory
+        self.masterKey = masterKey
+        self.settings = settings
+        self.now = now
+    }
+
+    // MARK: Derived secrets
+
+    /// A server token's secret: never stored, derived from the master key and the token's salt.
+    public func serverTokenSecret(_ token: DeveloperToken) -> String? {
+        guard token.type == .server, let salt = token.secretSalt else { return nil }
+        return Secrets.hex(masterKey.derive256("server-token-secret", token.siteID.uuidString.lowercased(), token.key, salt))
+    }
+
+    /// The HS512 key of a server token's long-term JWT.
+    func longTermKey(_ token: DeveloperToken, salt: String) -> [UInt8] {
+        masterKey.derive512("long-term-jwt", token.siteID.uuidString.lowercased(), String(token.id), salt)
+    }
+
+    /// The keyed hash under which an OAuth client secret is stored.
+    public func clientSecretHash(_ secret: String) -> String {
+        Secrets.hex(masterKey.derive256("client-secret", secret))
+    }
+
+    // MARK: Server-token signatures
+
+    /// Resolves an `X-Deki-Token` signature to the user it runs as. With `allowJustInTime`, a `=username` that does
+    /// not exist yet is created (sign-in through `users/authenticate`).
+    public func verifySignature(_ raw: String, site: Site, allowJustInTime: Bool = false) async throws -> (user: User, token: DeveloperToken) {
+        guard let signature = RequestSignature.parse(raw) else { throw ServiceError.unauthenticated("malformed X-Deki-Token signature") }
+        guard let token = try await directory.developerToken(site: site.id, key: signature.key), token.type == .server,
+              let secret = serverTokenSecret(token)
+        else { throw ServiceError.unauthenticated("unknown server token") }
+        guard signature.verifies(secret: secret) else { throw ServiceError.unauthenticated("invalid X-Deki-Token signature") }
+        let skew = Int64(now().timeIntervalSince1970) - signature.epoch
+        guard abs(skew) <= settings.signatureWindow else {
+            throw ServiceError.unauthenticated(skew > 0 ? "X-Deki-Token signature expired" : "X-Deki-Token signature is dated in the future")
+        }
+        let user = try await signedUser(signature.user, site: site, token: token, allowJustInTime: allowJustInTime)
+        if let restricted = token.restrictedUserID, restricted != user.id {
+            throw ServiceError.forbidden("this server token is restricted to another user")
+        }
+        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+        return (user, token)
+    }
+
+    private func signedUser(_ segment: String, site: Site, token: DeveloperToken, allowJustInTime: Bool) async throws -> User {
+        let decoded = segment.removingPercentEncoding ?? segment
+        guard let reference = UserReference.parse(decoded.hasPrefix("=") ? decoded : segment) else {
+            throw ServiceError.unauthenticated("the signature's user must be a numeric id or =username")
+        }
+        switch reference {
+        case .id(let id):
+            guard let user = try await directory.user(site: site.id, id: id) else { throw ServiceError.unauthenticated("unknown user in signature") }
+            return user
+        case .username(let name):
+            if let user = try await directory.user(site: site.id, username: name) { return user }
+            guard allowJustInTime, token.restrictedUserID == nil else { throw ServiceError.unauthenticated("unknown user in signature") }
+            try UserRules.validateUsername(name)
+            let draft = User(siteID: site.id, id: 0, guid: UUID(), username: name, email: "", fullName: "", status: .active, hasSeat: true,
+                             roleName: Role.viewer.name, passwordHash: nil, securityStamp: Secrets.randomHex(16), createdAt: now(), lastLoginAt: nil)
+            do {
+                return try await directory.store.createUser(draft)
+            } catch StoreError.conflict {
+                // Created a moment ago by a concurrent request.
+                guard let user = try await directory.store.user(site: site.id, username: name) else { throw ServiceError.conflict("user creation raced") }
+                return user
+            }
+        }
+    }
+
+    // MARK: Long-term JWTs
+
+    /// Issues the long-term JWT of a server token (whose `jwtSalt` is set): HS512, kid = the token's id, claims as
+    /// seed 000 writes them (times as strings, nbf one second before iat).
+    public func issueLongTermJWT(_ token: DeveloperToken, site: Site) -> String? {
+        guard token.type == .server, let salt = token.jwtSalt else { return nil }
+        let iat = Int64(now().timeIntervalSince1970)
+        return CompactJWT.signHS512(
+            header: [("alg", .string("HS512")), ("kid", .string(String(token.id))), ("typ", .string("JWT"))],
+            claims: [
+                ("sub", .string(token.key)), ("aud", .string(Self.longTermAudience)),
+                ("exp", .string(String(iat + Self.longTermLifetime))), ("iss", .string(settings.issuer(of: site))),
+                ("iat", .string(String(iat))), ("nbf", .string(String(iat - 1))),
+            ],
+            key: longTermKey(token, salt: salt)
+        )
+    }
+
+    /// Resolves a long-term JWT to its user, with seed 001's three 403 messages.
+    public func verifyLongTermJWT(_ raw: String, site: Site) async throws -> (user: User, token: DeveloperToken) {
+        guard let jwt = CompactJWT.parse(raw) else { throw ServiceError.forbidden("Unable to parse JWT token") }
+        let invalid = ServiceError.forbidden("invalid json web token")
+        guard jwt.header["alg"]?.string == "HS512", let kid = jwt.header["kid"]?.string, kid.count <= 10, let id = Int(kid),
+              let token = try await directory.developerToken(site: site.id, id: id), token.type == .server,
+              let salt = token.jwtSalt, jwt.verifiesHS512(key: longTermKey(token, salt: salt))
+        else { throw invalid }
+        let now = Int64(self.now().timeIntervalSince1970)
+        let skew: Int64 = 300
+        guard jwt.claims["aud"]?.string == Self.longTermAudience || jwt.claims["aud"] == .array([.string(Self.longTermAudience)]),
+              jwt.claims["sub"]?.string == token.key, jwt.claims["iss"]?.string == settings.issuer(of: site),
+              let exp = jwt.time("exp"), exp > now - skew,
+              jwt.time("nbf").map({ $0 <= now + skew }) ?? true, jwt.time("iat").map({ $0 <= now + skew }) ?? true
+        else { throw invalid }
+        guard let userID = token.restrictedUserID, let user = try await directory.user(site: site.id, id: userID),
+              user.status == .active, user.hasSeat
+        else { throw ServiceError.forbidden("invalid user requesting") }
+        return (user, token)
+    }
+
+    // MARK: Browser tokens
+
+    /// The browser token with this key; 403 when there is none.
+    public func browserToken(key: String, site: Site) async throws -> DeveloperToken {
+        guard key.utf8.count <= 255, let token = try await directory.developerToken(site: site.id, key: key), token.type == .browser else {
+            throw ServiceError.forbidden("invalid browser token")
+        }
+        return token
+    }
+
+    /// True when any browser token of the site allows this Origin (for CORS preflight, which carries no token).
+    public func anyBrowserTokenAllows(origin: String, site: Site) async throws -> Bool {
+        try await directory.developerTokens(site: site.id).contains { token in
+            token.type == .browser && Self.allows(token, origin: origin)
+        }
+    }
+
+    public static func allows(_ token: DeveloperToken, origin: String) -> Bool {
+        token.hosts.compactMap(HostPattern.parse).contains { $0.matches(origin: origin) }
+    }
+}
