@@ -23,13 +23,17 @@ public struct MasterKey: Sendable {
 
     /// HMAC-SHA256 of a labelled message: the labels keep the derivations for different purposes apart.
     public func derive256(_ label: String, _ parts: String...) -> [UInt8] {
-        Secrets.hmacSHA256(key: bytes, message: Array(([label] + parts).joined(separator: "|").utf8))
+        Secrets.hmacSHA256(key: bytes, message: Self.encode([label] + parts))
     }
 
     /// HMAC-SHA512 of a labelled message, for keys that want 64 bytes (HS512).
     public func derive512(_ label: String, _ parts: String...) -> [UInt8] {
-        let message = Array(([label] + parts).joined(separator: "|").utf8)
-        return Array(HMAC<SHA512>.authenticationCode(for: message, using: SymmetricKey(data: bytes)))
+        Array(HMAC<SHA512>.authenticationCode(for: Self.encode([label] + parts), using: SymmetricKey(data: bytes)))
+    }
+
+    /// Each part prefixed by its length, so that no two different part lists give the same message.
+    private static func encode(_ parts: [String]) -> [UInt8] {
+        parts.flatMap { part in Array("\(part.utf8.count):".utf8) + Array(part.utf8) }
     }
 
     /// A value that identifies the key without revealing it, stored beside the data so that an instance started
