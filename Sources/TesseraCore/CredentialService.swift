@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TesseraCrypto
 
 /// Verifies the developer-token credentials a request can carry: server-token signatures, long-term JWTs and
@@ -12,6 +13,19 @@ public final class CredentialService: Sendable {
     private let masterKey: MasterKey
     private let settings: Settings
     private let now: @Sendable () -> Date
+
+    /// What verifying a long-term JWT's signature and claims established, kept per JWT string. It stays true
+    /// exactly as long as the token keeps the JWT salt it was checked against, which every use re-checks against
+    /// the (cached, change-invalidated) token record: a deleted token or a renewed JWT is refused at once.
+    private struct VerifiedJWT {
+        var site: UUID
+        var tokenID: Int
+        var salt: String
+        var expires: Int64
+    }
+
+    private let verifiedJWTs = Mutex<[String: VerifiedJWT]>([:])
+    private static let maxVerifiedJWTs = 10_000
 
     public init(directory: Directory, masterKey: MasterKey, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
         self.directory = directory
@@ -61,7 +75,8 @@ public final class CredentialService: Sendable {
     }
 
     private func signedUser(_ segment: String, site: Site, token: DeveloperToken, allowJustInTime: Bool) async throws -> User {
-        let decoded = segment.removingPercentEncoding ?? segment
+        // Percent-decoding is slow in Foundation and rarely needed: only when the segment has a '%'.
+        let decoded = segment.utf8.contains(UInt8(ascii: "%")) ? (segment.removingPercentEncoding ?? segment) : segment
         guard let reference = UserReference.parse(decoded.hasPrefix("=") ? decoded : segment) else {
             throw ServiceError.unauthenticated("the signature's user must be a numeric id or =username")
         }
@@ -105,23 +120,43 @@ public final class CredentialService: Sendable {
 
     /// Resolves a long-term JWT to its user, with seed 001's three 403 messages.
     public func verifyLongTermJWT(_ raw: String, site: Site) async throws -> (user: User, token: DeveloperToken) {
+        let now = Int64(self.now().timeIntervalSince1970)
+        if let known = verifiedJWTs.withLock({ $0[raw] }), known.site == site.id {
+            guard let token = try await directory.developerToken(site: site.id, id: known.tokenID), token.jwtSalt == known.salt,
+                  known.expires > now - 300
+            else { throw ServiceError.forbidden("invalid json web token") }
+            return (try await boundUser(token, site: site), token)
+        }
+        let (user, token, expires) = try await verifyLongTermJWTFully(raw, site: site, now: now)
+        verifiedJWTs.withLock { cache in
+            if cache.count >= Self.maxVerifiedJWTs { cache.removeAll(keepingCapacity: true) }
+            cache[raw] = VerifiedJWT(site: site.id, tokenID: token.id, salt: token.jwtSalt ?? "", expires: expires)
+        }
+        return (user, token)
+    }
+
+    private func verifyLongTermJWTFully(_ raw: String, site: Site, now: Int64) async throws -> (User, DeveloperToken, Int64) {
         guard let jwt = CompactJWT.parse(raw) else { throw ServiceError.forbidden("Unable to parse JWT token") }
         let invalid = ServiceError.forbidden("invalid json web token")
         guard jwt.header["alg"]?.string == "HS512", let kid = jwt.header["kid"]?.string, kid.count <= 10, let id = Int(kid),
               let token = try await directory.developerToken(site: site.id, id: id), token.type == .server,
               let salt = token.jwtSalt, jwt.verifiesHS512(key: longTermKey(token, salt: salt))
         else { throw invalid }
-        let now = Int64(self.now().timeIntervalSince1970)
         let skew: Int64 = 300
         guard jwt.claims["aud"]?.string == Self.longTermAudience || jwt.claims["aud"] == .array([.string(Self.longTermAudience)]),
               jwt.claims["sub"]?.string == token.key, jwt.claims["iss"]?.string == settings.issuer(of: site),
               let exp = jwt.time("exp"), exp > now - skew,
               jwt.time("nbf").map({ $0 <= now + skew }) ?? true, jwt.time("iat").map({ $0 <= now + skew }) ?? true
         else { throw invalid }
+        return (try await boundUser(token, site: site), token, exp)
+    }
+
+    /// The user a server token's JWT acts as: active and with a license seat.
+    private func boundUser(_ token: DeveloperToken, site: Site) async throws -> User {
         guard let userID = token.restrictedUserID, let user = try await directory.user(site: site.id, id: userID),
               user.status == .active, user.hasSeat
         else { throw ServiceError.forbidden("invalid user requesting") }
-        return (user, token)
+        return user
     }
 
     // MARK: Browser tokens

@@ -29,8 +29,10 @@ public enum Permission: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    private static let order = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+
     public static func < (lhs: Permission, rhs: Permission) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        order[lhs]! < order[rhs]!
     }
 }
 
@@ -52,8 +54,13 @@ public struct Role: Sendable, Equatable {
 
     public static let all: [Role] = [.admin, .contributor, .viewer, .anonymous]
 
+    private static let byLowercasedName = Dictionary(uniqueKeysWithValues: all.map { ($0.name.lowercased(), $0) })
+
     /// Looks a role up by name, ignoring case.
     public static func named(_ name: String) -> Role? {
-        all.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        byLowercasedName[name.lowercased()]
     }
+
+    /// The role's permissions in their documented order, as the API lists them.
+    public var sortedPermissions: [Permission] { Permission.allCases.filter(permissions.contains) }
 }

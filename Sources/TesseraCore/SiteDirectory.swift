@@ -8,6 +8,8 @@ import Synchronization
 public final class SiteDirectory: Sendable {
     private struct Snapshot {
         var byHost: [String: Site]
+        /// Host header values as sent, already resolved (bounded), so most requests skip normalisation.
+        var byRawHost: [String: Site] = [:]
         var byID: [UUID: Site]
         var defaultSite: Site?
         var loadedAt: Date
@@ -26,11 +28,16 @@ public final class SiteDirectory: Sendable {
     /// host gets the default site.
     public func site(forHost rawHost: String?) async throws -> Site {
         let current = try await load()
-        if let rawHost {
-            guard let host = Hostname.normalise(rawHost) else { throw ServiceError.invalidInput("invalid Host header") }
-            if let site = current.byHost[host] { return site }
+        guard let rawHost else {
+            guard let site = current.defaultSite else { throw ServiceError.unavailable("no default site") }
+            return site
         }
-        guard let site = current.defaultSite else { throw ServiceError.unavailable("no default site") }
+        if let site = current.byRawHost[rawHost] { return site }
+        guard let host = Hostname.normalise(rawHost) else { throw ServiceError.invalidInput("invalid Host header") }
+        guard let site = current.byHost[host] ?? current.defaultSite else { throw ServiceError.unavailable("no default site") }
+        snapshot.withLock { snapshot in
+            if snapshot != nil, snapshot!.byRawHost.count < 1024 { snapshot!.byRawHost[rawHost] = site }
+        }
         return site
     }
 

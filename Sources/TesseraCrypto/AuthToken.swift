@@ -16,14 +16,25 @@ public struct AuthToken: Sendable, Equatable {
 
     /// Splits a token into its parts; nil for anything that is not exactly the documented shape.
     public static func parse(_ token: some StringProtocol) -> AuthToken? {
-        guard token.utf8.count <= maxLength else { return nil }
-        let parts = token.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-              parts[0].count <= 10, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let user = Int(parts[0]),
-              parts[1].count <= 12, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let expires = Int64(parts[1]),
-              parts[2].utf8.count == 64, Secrets.unhex(parts[2]) != nil
+        // Works on bytes: this runs on every request that carries an auth token.
+        let bytes = Array(token.utf8)
+        guard bytes.count <= maxLength else { return nil }
+        let parts = bytes.split(separator: UInt8(ascii: "_"), omittingEmptySubsequences: false)
+        guard parts.count == 3, let user = decimal(parts[0], maxDigits: 10), let expires = decimal(parts[1], maxDigits: 12),
+              parts[2].count == 64, let mac = Secrets.unhex(String(decoding: parts[2], as: UTF8.self))
         else { return nil }
-        return AuthToken(userID: user, expires: expires, mac: parts[2].lowercased())
+        return AuthToken(userID: Int(user), expires: expires, mac: Secrets.hex(mac))
+    }
+
+    /// An unsigned decimal of 1 to `maxDigits` ASCII digits.
+    private static func decimal(_ digits: ArraySlice<UInt8>, maxDigits: Int) -> Int64? {
+        guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
+        var value: Int64 = 0
+        for digit in digits {
+            guard digit >= 0x30, digit <= 0x39 else { return nil }
+            value = value * 10 + Int64(digit - 0x30)
+        }
+        return value
     }
 
     public var string: String { "\(userID)_\(expires)_\(mac)" }

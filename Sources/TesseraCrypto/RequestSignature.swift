@@ -17,25 +17,28 @@ public struct RequestSignature: Sendable, Equatable {
     /// Splits a header value; nil when it is not the documented shape. The key runs to the first `_`, the epoch is
     /// the next run of digits, the hash follows the last `_`, and the user is what lies between (it may hold `_`).
     public static func parse(_ raw: String) -> RequestSignature? {
-        guard raw.utf8.count <= maxLength, raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
-        var rest = Substring(raw)
-        let legacy = !rest.hasPrefix("tkn_")
-        if !legacy { rest = rest.dropFirst(4) }
-        guard let firstUnderscore = rest.firstIndex(of: "_") else { return nil }
-        let key = rest[..<firstUnderscore]
-        rest = rest[rest.index(after: firstUnderscore)...]
-        guard let secondUnderscore = rest.firstIndex(of: "_") else { return nil }
-        let epochText = rest[..<secondUnderscore]
-        rest = rest[rest.index(after: secondUnderscore)...]
-        guard let lastUnderscore = rest.lastIndex(of: "_") else { return nil }
-        let user = rest[..<lastUnderscore]
-        let hashText = rest[rest.index(after: lastUnderscore)...]
-        guard !key.isEmpty, key.count <= 255,
-              !epochText.isEmpty, epochText.count <= 12, epochText.allSatisfy({ $0.isASCII && $0.isNumber }), let epoch = Int64(epochText),
-              !user.isEmpty, user.count <= 512,
-              hashText.utf8.count == 64, let hash = Secrets.unhex(hashText)
+        // Works on bytes: this runs on every signed request.
+        var bytes = Array(raw.utf8)[...]
+        guard bytes.count <= maxLength, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        let underscore = UInt8(ascii: "_")
+        let legacy = !bytes.starts(with: "tkn_".utf8)
+        if !legacy { bytes = bytes.dropFirst(4) }
+        guard let first = bytes.firstIndex(of: underscore) else { return nil }
+        let key = bytes[..<first]
+        bytes = bytes[(first + 1)...]
+        guard let second = bytes.firstIndex(of: underscore) else { return nil }
+        let epochDigits = bytes[..<second]
+        bytes = bytes[(second + 1)...]
+        guard let last = bytes.lastIndex(of: underscore) else { return nil }
+        let user = bytes[..<last]
+        let hashText = bytes[(last + 1)...]
+        guard !key.isEmpty, key.count <= 255, !epochDigits.isEmpty, epochDigits.count <= 12,
+              epochDigits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), !user.isEmpty, user.count <= 512, hashText.count == 64,
+              let hash = Secrets.unhex(String(decoding: hashText, as: UTF8.self))
         else { return nil }
-        return RequestSignature(isLegacy: legacy, key: String(key), epoch: epoch, user: String(user), hash: hash)
+        let epoch = epochDigits.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
+        return RequestSignature(isLegacy: legacy, key: String(decoding: key, as: UTF8.self), epoch: epoch,
+                                user: String(decoding: user, as: UTF8.self), hash: hash)
     }
 
     /// The message the hash covers, for the given form of the user segment.
@@ -48,7 +51,7 @@ public struct RequestSignature: Sendable, Equatable {
     public func verifies(secret: String) -> Bool {
         let secretBytes = Array(secret.utf8)
         var matched = Secrets.constantTimeEqual(Secrets.hmacSHA256(key: secretBytes, message: Array(message(user: user).utf8)), hash)
-        if user.contains("%"), let decoded = user.removingPercentEncoding, decoded != user {
+        if user.utf8.contains(UInt8(ascii: "%")), let decoded = user.removingPercentEncoding, decoded != user {
             let other = Secrets.constantTimeEqual(Secrets.hmacSHA256(key: secretBytes, message: Array(message(user: decoded).utf8)), hash)
             matched = matched || other
         }

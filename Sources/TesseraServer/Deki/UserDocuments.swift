@@ -14,7 +14,7 @@ enum UserDocuments {
             DekiNode("date.created", text: iso8601(user.createdAt)),
             DekiNode("permissions.user", children: [
                 DekiNode("role", text: role.name),
-                DekiNode("operations", text: role.permissions.sorted().map(\.rawValue).joined(separator: ",")),
+                DekiNode("operations", text: role.sortedPermissions.map(\.rawValue).joined(separator: ",")),
             ]),
             DekiNode("password", attributes: [("exists", user.passwordHash == nil ? "false" : "true")]),
         ]
@@ -62,7 +62,12 @@ enum UserDocuments {
         }
     }
 
+    /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, formatted by hand: it runs for every user document.
     static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 }
