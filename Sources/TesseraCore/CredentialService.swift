@@ -6,8 +6,13 @@ import TesseraCrypto
 /// browser keys. Reads come from the `Directory` cache, so the common path makes no store round trip.
 public final class CredentialService: Sendable {
     public static let longTermAudience = "auth-service-Server"
-    /// Ten years, as the seeds say.
-    public static let longTermLifetime: Int64 = 10 * 365 * 24 * 3600
+    /// Ten calendar years (UTC) after `iat`, as in seed 000's example (iat 1739985649, exp 2055518449).
+    static func longTermExpiry(issuedAt iat: Int64) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let issued = Date(timeIntervalSince1970: TimeInterval(iat))
+        return Int64((calendar.date(byAdding: .year, value: 10, to: issued) ?? issued.addingTimeInterval(315_532_800)).timeIntervalSince1970)
+    }
 
     private let directory: Directory
     private let masterKey: MasterKey
@@ -111,7 +116,7 @@ public final class CredentialService: Sendable {
             header: [("alg", .string("HS512")), ("kid", .string(String(token.id))), ("typ", .string("JWT"))],
             claims: [
                 ("sub", .string(token.key)), ("aud", .string(Self.longTermAudience)),
-                ("exp", .string(String(iat + Self.longTermLifetime))), ("iss", .string(settings.issuer(of: site))),
+                ("exp", .string(String(Self.longTermExpiry(issuedAt: iat)))), ("iss", .string(settings.issuer(of: site))),
                 ("iat", .string(String(iat))), ("nbf", .string(String(iat - 1))),
             ],
             key: longTermKey(token, salt: salt)

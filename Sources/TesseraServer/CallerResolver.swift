@@ -12,7 +12,7 @@ struct ResolvedCaller: Sendable {
 /// Resolves the one caller a request runs as. This is the only place that decides which credential counts.
 ///
 /// Identity, first present wins:
-/// 1. `Authorization: Bearer <jwt>` (three dot-separated parts): a server token's long-term JWT.
+/// 1. `Authorization: Bearer <jwt>` (anything with a dot): a server token's long-term JWT.
 ///    `Authorization: Bearer <other>`: a sign-in auth token. Any other scheme is refused (401).
 /// 2. `X-Deki-Token` holding a signature (it contains `_`): a server-token signature. Sent together with an
 ///    `Authorization` header it is refused as conflicting (400).
@@ -119,9 +119,10 @@ struct CallerResolver: Sendable {
         return String(parts[1])
     }
 
-    /// JWTs have exactly two dots; auth tokens have none.
+    /// Auth tokens never contain a dot; anything with one is read as a JWT, so a truncated or padded JWT gets the
+    /// JWT's own "Unable to parse JWT token" rather than an auth-token error.
     static func looksLikeJWT(_ token: String) -> Bool {
-        token.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ".") ? 1 : 0) } == 2
+        token.utf8.contains(UInt8(ascii: "."))
     }
 }
 
