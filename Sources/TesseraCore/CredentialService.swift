@@ -41,11 +41,21 @@ public final class CredentialService: Sendable {
 
     // MARK: Derived secrets
 
-    /// A server token's secret: never stored, derived from the master key and the token's salt.
+    /// A server token's secret: never stored, derived from the master key and the token's salt (and kept in
+    /// memory per key and salt, since every signed request needs it).
     public func serverTokenSecret(_ token: DeveloperToken) -> String? {
         guard token.type == .server, let salt = token.secretSalt else { return nil }
-        return Secrets.hex(masterKey.derive256("server-token-secret", token.siteID.uuidString.lowercased(), token.key, salt))
+        let memoKey = "\(token.siteID)|\(token.key)|\(salt)"
+        if let known = derivedSecrets.withLock({ $0[memoKey] }) { return known }
+        let secret = Secrets.hex(masterKey.derive256("server-token-secret", token.siteID.uuidString.lowercased(), token.key, salt))
+        derivedSecrets.withLock { memo in
+            if memo.count >= Self.maxVerifiedJWTs { memo.removeAll(keepingCapacity: true) }
+            memo[memoKey] = secret
+        }
+        return secret
     }
+
+    private let derivedSecrets = Mutex<[String: String]>([:])
 
     /// The HS512 key of a server token's long-term JWT.
     func longTermKey(_ token: DeveloperToken, salt: String) -> [UInt8] {

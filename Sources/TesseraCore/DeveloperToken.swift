@@ -60,7 +60,7 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     public var description: String { (wildcard ? "*." : "") + host + (port.map { ":\($0)" } ?? "") }
 
     public static func parse(_ raw: String) -> HostPattern? {
-        var text = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        var text = Hostname.trimSpaces(raw).lowercased()
         var wildcard = false
         if text.hasPrefix("*.") {
             wildcard = true
@@ -88,10 +88,36 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
 
     /// True when an Origin (`scheme://host[:port]`) is on this pattern.
     public func matches(origin: String) -> Bool {
-        guard let url = URLComponents(string: origin), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              let rawHost = url.host, let host = Hostname.normalise(rawHost), url.path.isEmpty || url.path == "/"
-        else { return false }
-        if let port, (url.port ?? (scheme == "https" ? 443 : 80)) != port { return false }
-        return wildcard ? host.hasSuffix("." + self.host) : host == self.host
+        guard let origin = Origin.parse(origin) else { return false }
+        if let port, origin.port != port { return false }
+        return wildcard ? origin.host.hasSuffix("." + host) : origin.host == host
+    }
+}
+
+/// An HTTP(S) Origin header value, parsed by hand (it is read on every browser-token request).
+public struct Origin: Sendable, Equatable {
+    public var scheme: String
+    public var host: String
+    /// The explicit port, or the scheme's default.
+    public var port: Int
+
+    /// `http://host[:port]` or `https://host[:port]`, nothing else (no path, no user info, not "null").
+    public static func parse(_ raw: String) -> Origin? {
+        let lower = raw.lowercased()
+        let scheme: String
+        if lower.hasPrefix("https://") { scheme = "https" } else if lower.hasPrefix("http://") { scheme = "http" } else { return nil }
+        let rest = lower.dropFirst(scheme.count + 3)
+        guard !rest.isEmpty, rest.utf8.count <= 300, !rest.contains(where: { $0 == "/" || $0 == "@" || $0 == "?" || $0 == "#" }) else {
+            return nil
+        }
+        var hostPart = Substring(rest)
+        var port = scheme == "https" ? 443 : 80
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+            port = p
+            hostPart = rest[..<colon]
+        }
+        guard let host = Hostname.normalise(String(hostPart)) else { return nil }
+        return Origin(scheme: scheme, host: host, port: port)
     }
 }

@@ -27,7 +27,7 @@ public enum Hostname {
     /// Normalises a Host header value or a configured host name: lower case, port and trailing dot removed.
     /// Returns nil for a value that is not a syntactically valid host, so that garbage never reaches a lookup.
     public static func normalise(_ raw: String) -> String? {
-        var host = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        var host = trimSpaces(raw).lowercased()
         guard !host.isEmpty, host.utf8.count <= 255 else { return nil }
         if host.hasPrefix("[") {
             // IPv6 literal, optionally followed by :port.
@@ -54,6 +54,16 @@ public enum Hostname {
             else { return nil }
         }
         return host
+    }
+
+    /// Strips leading and trailing spaces and tabs (by hand: Foundation's trimming is slow on a hot path).
+    static func trimSpaces(_ s: String) -> String {
+        let bytes = s.utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+              let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        if first == bytes.startIndex, last == bytes.index(before: bytes.endIndex) { return s }
+        return String(s[first...last])
     }
 
     private static func isPort(_ s: Substring) -> Bool {

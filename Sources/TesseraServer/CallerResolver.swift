@@ -101,22 +101,20 @@ struct CallerResolver: Sendable {
         return origin
     }
 
+    /// The Origin is this server: the request's own Host (host and port), or the site's base URL.
     private func isSameOrigin(_ origin: String, request: Request, site: Site) -> Bool {
-        guard let originHost = URLComponents(string: origin)?.host.flatMap(Hostname.normalise) else { return false }
-        if let authority = request.head.authority, Hostname.normalise(authority) == originHost,
-           URLComponents(string: "http://" + authority)?.port == URLComponents(string: origin)?.port {
-            return true
-        }
-        return URLComponents(string: services.settings.baseURL(of: site))?.host.flatMap(Hostname.normalise) == originHost
+        guard let parsed = Origin.parse(origin) else { return false }
+        if let authority = request.head.authority, let own = Origin.parse(parsed.scheme + "://" + authority), own == parsed { return true }
+        return Origin.parse(services.settings.baseURL(of: site)) == parsed
     }
 
     /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.
     static func bearerToken(_ header: String) -> String? {
-        let parts = header.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty,
-              parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        else { return nil }
-        return String(parts[1])
+        let bytes = header.utf8
+        guard bytes.count > 7, bytes.prefix(7).map({ $0 | 0x20 }).elementsEqual("bearer ".utf8) else { return nil }
+        let token = bytes.dropFirst(7)
+        guard token.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return String(decoding: token, as: UTF8.self)
     }
 
     /// Auth tokens never contain a dot; anything with one is read as a JWT, so a truncated or padded JWT gets the

@@ -46,6 +46,8 @@ struct DekiNode: Sendable, Equatable {
     }
 
     private static func escape(_ s: String, quote: Bool) -> String {
+        // Most values need no escaping: check the bytes once and return the string as it is.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x26 && $0 != 0x3C && $0 != 0x3E && $0 != 0x22 }) { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -120,6 +122,12 @@ struct DekiNode: Sendable, Equatable {
     /// JSON string with non-ASCII escaped as \uXXXX, as deki does.
     static func writeJSONString(_ s: String, into out: inout String) {
         out += "\""
+        // Printable ASCII without quote or backslash is written as it is.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for unit in s.utf16 {
             switch unit {
             case 0x22: out += "\\\""
