@@ -166,3 +166,9 @@ enum Migrations {
 
 /// The key used for case-insensitive username uniqueness, the same in every store.
 func usernameKey(_ username: String) -> String { username.lowercased() }
+
+/// The per-site counters in `sites` that hand out user and developer-token ids.
+enum SiteCounter: String {
+    case user = "next_user_id"
+    case developerToken = "next_token_id"
+}

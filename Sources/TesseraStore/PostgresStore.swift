@@ -165,15 +165,8 @@ public final class PostgresStore: Store {
     public func createUser(_ user: User) async throws -> User {
         try await mapConstraint {
             try await client.withTransaction(logger: logger) { db in
-                // The row lock on the site serialises id assignment across instances.
-                let rows = try await db.query(
-                    "UPDATE sites SET next_user_id = next_user_id + 1 WHERE id = \(user.siteID) RETURNING next_user_id - 1",
-                    logger: logger)
-                var assigned: Int?
-                for try await id in rows.decode(Int.self) { assigned = id }
-                guard let assigned else { throw StoreError.notFound }
                 var stored = user
-                stored.id = assigned
+                stored.id = try await nextID(.user, site: user.siteID, db: db)
                 try await insert(user: stored, db: db)
                 try await announce(.user(site: stored.siteID, id: stored.id), on: db)
                 return stored
@@ -246,13 +239,8 @@ public final class PostgresStore: Store {
     public func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken {
         try await mapConstraint {
             try await client.withTransaction(logger: logger) { db in
-                let rows = try await db.query(
-                    "UPDATE sites SET next_token_id = next_token_id + 1 WHERE id = \(token.siteID) RETURNING next_token_id - 1", logger: logger)
-                var assigned: Int?
-                for try await id in rows.decode(Int.self) { assigned = id }
-                guard let assigned else { throw StoreError.notFound }
                 var stored = token
-                stored.id = assigned
+                stored.id = try await nextID(.developerToken, site: token.siteID, db: db)
                 try await db.query("""
                     INSERT INTO developer_tokens (site_id, id, type, name, key, hosts, restricted_user_id, secret_salt, secret_hash,
                                                   jwt_salt, created_by, created_at)
@@ -341,6 +329,18 @@ public final class PostgresStore: Store {
                                      actorUserID: actor, tokenID: token, clientAddress: address, detail: detail))
         }
         return events
+    }
+
+    /// Takes the next value of a per-site counter. The row lock on the site serialises this across instances.
+    private func nextID(_ counter: SiteCounter, site: UUID, db: PostgresConnection) async throws -> Int {
+        let column = counter.rawValue
+        let rows = try await db.query(
+            "UPDATE sites SET \(unescaped: column) = \(unescaped: column) + 1 WHERE id = \(site) RETURNING \(unescaped: column) - 1", logger: logger)
+        // Read the sequence to its end: the connection is used again in the same transaction.
+        var assigned: Int?
+        for try await id in rows.decode(Int.self) { assigned = id }
+        guard let assigned else { throw StoreError.notFound }
+        return assigned
     }
 
     private func count(_ query: PostgresQuery) async throws -> Int {

@@ -98,6 +98,16 @@ public final class SQLiteStore: Store {
                     authTokenKey: Array(key), createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
     }
 
+    /// Takes the next value of a per-site counter; called inside an immediate transaction.
+    private static func nextID(_ counter: SiteCounter, site: UUID, db: Database) throws -> Int {
+        let id = site.uuidString.lowercased()
+        guard let next = try Int.fetchOne(db, sql: "SELECT \(counter.rawValue) FROM sites WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound
+        }
+        try db.execute(sql: "UPDATE sites SET \(counter.rawValue) = \(counter.rawValue) + 1 WHERE id = ?", arguments: [id])
+        return next
+    }
+
     // MARK: Users
 
     public func createUser(_ user: User) async throws -> User {
@@ -105,12 +115,7 @@ public final class SQLiteStore: Store {
             try await pool.writeWithoutTransaction { db in
                 var stored = user
                 try db.inTransaction(.immediate) {
-                    let site = user.siteID.uuidString.lowercased()
-                    guard let next = try Int.fetchOne(db, sql: "SELECT next_user_id FROM sites WHERE id = ?", arguments: [site]) else {
-                        throw StoreError.notFound
-                    }
-                    try db.execute(sql: "UPDATE sites SET next_user_id = next_user_id + 1 WHERE id = ?", arguments: [site])
-                    stored.id = next
+                    stored.id = try Self.nextID(.user, site: user.siteID, db: db)
                     try Self.insert(user: stored, db: db)
                     return .commit
                 }
@@ -222,11 +227,7 @@ public final class SQLiteStore: Store {
                 var stored = token
                 try db.inTransaction(.immediate) {
                     let site = token.siteID.uuidString.lowercased()
-                    guard let next = try Int.fetchOne(db, sql: "SELECT next_token_id FROM sites WHERE id = ?", arguments: [site]) else {
-                        throw StoreError.notFound
-                    }
-                    try db.execute(sql: "UPDATE sites SET next_token_id = next_token_id + 1 WHERE id = ?", arguments: [site])
-                    stored.id = next
+                    stored.id = try Self.nextID(.developerToken, site: token.siteID, db: db)
                     try db.execute(
                         sql: """
                         INSERT INTO developer_tokens (site_id, id, type, name, key, hosts, restricted_user_id, secret_salt, secret_hash,
