@@ -2,19 +2,8 @@
 # Requests/s of GET /@api/deki/users/current under each credential kind, beside a bare endpoint (/healthz) of
 # the same server, in one run. Server pinned to core 0, wrk to core 1, SQLite store, release build.
 # Usage: benchmarks/credentials.sh [seconds per run]   (needs root to install wrk if missing)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-duration=${1:-10}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product tessera >/tmp/tessera-bench-build.log 2>&1 || { cat /tmp/tessera-bench-build.log; exit 1; }
-data=$(mktemp -d /tmp/tessera-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-password="bench-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-TESSERA_ADMIN_PASSWORD=$password taskset -c 0 .build/release/tessera serve --port "$port" --data-dir "$data" >"$data/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; done
+connections=16
+source "$(dirname "$0")/common.sh"
 
 # Credentials: an auth token, a server token with its long-term JWT (restricted to admin), a browser token.
 export BASE=$base PASSWORD=$password
@@ -43,12 +32,6 @@ print(f"BROWSER={browser['key']}")
 PY
 )"
 
-run() { # label, wrk arguments...
-    local label=$1; shift
-    local rate
-    rate=$(taskset -c 1 wrk -t1 -c16 -d"${duration}s" "$@" | awk '/Requests\/sec/ {print $2}')
-    printf '%-44s %10s req/s\n' "$label" "$rate"
-}
 current="$base/@api/deki/users/current"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), server on 1 core, wrk on the other, ${duration}s each"
 run "bare endpoint GET /healthz" "$base/healthz"

@@ -1,10 +1,12 @@
 """Fixtures that start real Tessera servers on free loopback ports, on SQLite or on the test PostgreSQL."""
+import json
 import os
 import socket
 import subprocess
 import tempfile
 import time
 import uuid
+import xml.etree.ElementTree as ET
 
 import pytest
 import requests
@@ -108,3 +110,30 @@ def fresh_postgres_db():
     yield f"{base}/{name}"
     # Tests stop their servers before this runs; FORCE ends any connection left over anyway.
     subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False, capture_output=True)
+
+
+def deki_error_of(code, headers, body, status, message=None):
+    """The answer is `status` with a deki <error> body (deki JSON when asked for, else XML), carrying `message`
+    when given. `headers` is a mapping or a list of (name, value) pairs. Returns the error's fields."""
+    assert code == status, (code, body[:500])
+    pairs = headers.items() if hasattr(headers, "items") else headers
+    content_type = {k.lower(): v for k, v in pairs}.get("content-type", "")
+    if content_type.startswith("application/json"):
+        doc = json.loads(body)
+        fields = {k: doc.get(k) for k in ("status", "title", "message", "uri")}
+    else:
+        assert content_type.startswith("application/xml"), (content_type, body[:300])
+        root = ET.fromstring(body)
+        assert root.tag == "error", body[:300]
+        fields = {k: root.findtext(k) for k in ("status", "title", "message", "uri")}
+    assert fields["status"] == str(status), fields
+    assert fields["title"] and fields["message"], fields
+    assert fields["uri"] and fields["uri"].startswith("http"), fields
+    if message is not None:
+        assert fields["message"] == message, fields
+    return fields
+
+
+def deki_error(response, status, message=None):
+    """`deki_error_of` for a requests response."""
+    return deki_error_of(response.status_code, response.headers, response.content, status, message)

@@ -28,7 +28,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import ADMIN_PASSWORD, Server
+from conftest import ADMIN_PASSWORD, Server, deki_error, deki_error_of
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -111,30 +111,6 @@ def forge(token, header=None, claims=None, signature=None):
 
 def flip_char(text, index):
     return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1:]
-
-
-def deki_error(response, status, message=None):
-    """The answer is `status` with a deki <error> body (JSON when asked for, else XML) carrying `message`."""
-    return deki_error_of(response.status_code, response.headers, response.content, status, message)
-
-
-def deki_error_of(code, headers, body, status, message=None):
-    assert code == status, (code, body[:500])
-    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
-    if content_type.startswith("application/json"):
-        doc = json.loads(body)
-        fields = {k: doc.get(k) for k in ("status", "title", "message", "uri")}
-    else:
-        assert content_type.startswith("application/xml"), (content_type, body[:300])
-        root = ET.fromstring(body)
-        assert root.tag == "error", body[:300]
-        fields = {k: root.findtext(k) for k in ("status", "title", "message", "uri")}
-    assert fields["status"] == str(status), fields
-    assert fields["title"] and fields["message"], fields
-    assert fields["uri"] and fields["uri"].startswith("http"), fields
-    if message is not None:
-        assert fields["message"] == message, fields
-    return fields
 
 
 def assert_up(server):

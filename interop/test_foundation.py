@@ -18,7 +18,7 @@ import argon2
 import pytest
 import requests
 
-from conftest import ADMIN_PASSWORD, BIN, Server
+from conftest import ADMIN_PASSWORD, BIN, Server, deki_error, deki_error_of
 
 USERS = "/@api/deki/users"
 TOKEN_SHAPE = re.compile(r"^(\d+)_(\d+)_([0-9a-f]{64})$")
@@ -80,30 +80,6 @@ def all_strings(value):
     if isinstance(value, dict):
         return all(isinstance(k, str) and all_strings(v) for k, v in value.items())
     return False
-
-
-def assert_deki_error(status, headers, body, expected):
-    """The body is a deki <error> (XML, or deki JSON when JSON was asked for) carrying `expected`."""
-    assert status == expected, (status, body[:500])
-    content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
-    if content_type.startswith("application/json"):
-        import json
-        doc = json.loads(body)
-        fields = {k: doc.get(k) for k in ("status", "title", "message", "uri")}
-    else:
-        assert content_type.startswith("application/xml"), (content_type, body[:300])
-        root = ET.fromstring(body)
-        assert root.tag == "error", body[:300]
-        fields = {k: root.findtext(k) for k in ("status", "title", "message", "uri")}
-    assert fields["status"] == str(expected), fields
-    assert fields["title"], fields
-    assert fields["message"], fields
-    assert fields["uri"] and fields["uri"].startswith("http"), fields
-    return fields
-
-
-def deki_error(response, expected):
-    return assert_deki_error(response.status_code, list(response.headers.items()), response.content, expected)
 
 
 def sign_in(server, username, password, host=None, method="GET"):
@@ -770,7 +746,7 @@ def test_bad_input(server, token_variants, case):
         status, response_headers, content = raw_request(server, method, path, filled, chunks=body)
     else:
         status, response_headers, content = raw_request(server, method, path, filled, body=body)
-    fields = assert_deki_error(status, response_headers, content, expected)
+    fields = deki_error_of(status, response_headers, content, expected)
     if expected == 401:
         assert any(k.lower() == "www-authenticate" and v.startswith("Basic") for k, v in response_headers)
     # Nothing secret is echoed back.

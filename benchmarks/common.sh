@@ -1,0 +1,22 @@
+# Shared set-up of the benchmark scripts (sourced): wrk, a release build, and a server pinned to core 0 on a free
+# port with a fresh data directory, stopped on exit. Sets $base, $password and $duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+swift build -c release --product tessera >/tmp/tessera-bench-build.log 2>&1 || { cat /tmp/tessera-bench-build.log; exit 1; }
+data=$(mktemp -d /tmp/tessera-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+password="bench-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+TESSERA_ADMIN_PASSWORD=$password taskset -c 0 .build/release/tessera serve --port "$port" --data-dir "$data" >"$data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; done
+
+run() { # label, wrk arguments... (wrk pinned to core 1)
+    local label=$1; shift
+    local rate
+    rate=$(taskset -c 1 wrk -t1 -c"${connections:-8}" -d"${duration}s" "$@" | awk '/Requests\/sec/ {print $2}')
+    printf '%-44s %10s req/s\n' "$label" "$rate"
+}
