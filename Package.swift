@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "TesseraStore",
             dependencies: [
-                "TesseraCore",
+                "TesseraCore", "TesseraCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraServer", "TesseraCore", "TesseraStore",
+                "TesseraServer", "TesseraCore", "TesseraCrypto", "TesseraStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -41,7 +41,7 @@ public enum UserReference: Sendable, Equatable {
     public static func parse(_ segment: String) -> UserReference? {
         if segment.hasPrefix("=") {
             let name = String(segment.dropFirst())
-            let decoded = name.removingPercentEncoding ?? name
+            let decoded = name.utf8.contains(UInt8(ascii: "%")) ? name.removingPercentEncoding ?? name : name
             return decoded.isEmpty ? nil : .username(decoded)
         }
         guard !segment.isEmpty, segment.count <= 10, segment.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int(segment) else {

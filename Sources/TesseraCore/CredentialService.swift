@@ -45,9 +45,9 @@ public final class CredentialService: Sendable {
     /// memory per key and salt, since every signed request needs it).
     public func serverTokenSecret(_ token: DeveloperToken) -> String? {
         guard token.type == .server, let salt = token.secretSalt else { return nil }
-        let memoKey = "\(token.siteID)|\(token.key)|\(salt)"
+        let memoKey = SecretMemoKey(site: token.siteID, key: token.key, salt: salt)
         if let known = derivedSecrets.withLock({ $0[memoKey] }) { return known }
-        let secret = Secrets.hex(masterKey.derive256("server-token-secret", token.siteID.uuidString.lowercased(), token.key, salt))
+        let secret = Secrets.hex(masterKey.derive256("server-token-secret", token.siteID.lowercasedString, token.key, salt))
         derivedSecrets.withLock { memo in
             if memo.count >= Self.maxVerifiedJWTs { memo.removeAll(keepingCapacity: true) }
             memo[memoKey] = secret
@@ -55,11 +55,17 @@ public final class CredentialService: Sendable {
         return secret
     }
 
-    private let derivedSecrets = Mutex<[String: String]>([:])
+    private struct SecretMemoKey: Hashable {
+        var site: UUID
+        var key: String
+        var salt: String
+    }
+
+    private let derivedSecrets = Mutex<[SecretMemoKey: String]>([:])
 
     /// The HS512 key of a server token's long-term JWT.
     func longTermKey(_ token: DeveloperToken, salt: String) -> [UInt8] {
-        masterKey.derive512("long-term-jwt", token.siteID.uuidString.lowercased(), String(token.id), salt)
+        masterKey.derive512("long-term-jwt", token.siteID.lowercasedString, String(token.id), salt)
     }
 
     /// The keyed hash under which an OAuth client secret is stored.
@@ -187,11 +193,14 @@ public final class CredentialService: Sendable {
     /// True when any browser token of the site allows this Origin (for CORS preflight, which carries no token).
     public func anyBrowserTokenAllows(origin: String, site: Site) async throws -> Bool {
         try await directory.developerTokens(site: site.id).contains { token in
-            token.type == .browser && Self.allows(token, origin: origin)
+            token.type == .browser && Origin.parse(origin).map(token.allows) ?? false
         }
     }
+}
 
-    public static func allows(_ token: DeveloperToken, origin: String) -> Bool {
-        token.hosts.compactMap(HostPattern.parse).contains { $0.matches(origin: origin) }
+extension DeveloperToken {
+    /// True when one of the token's host patterns admits this Origin.
+    public func allows(_ origin: Origin) -> Bool {
+        hostPatterns.contains { $0.matches(origin) }
     }
 }

@@ -21,7 +21,9 @@ public struct DeveloperToken: Sendable, Equatable {
     /// The public half: 64 lower-case hex when generated, or supplied (letters, digits, '.', '-'; at most 255).
     public var key: String
     /// Host patterns (browser and OAuth tokens).
-    public var hosts: [String]
+    public var hosts: [String] { didSet { hostPatterns = hosts.compactMap(HostPattern.parse) } }
+    /// `hosts`, parsed once: browser tokens are matched against them on every request.
+    public private(set) var hostPatterns: [HostPattern]
     /// Server tokens only: the one user the token may act as.
     public var restrictedUserID: Int?
     /// Server tokens: input of the secret's derivation.
@@ -41,6 +43,7 @@ public struct DeveloperToken: Sendable, Equatable {
         self.name = name
         self.key = key
         self.hosts = hosts
+        self.hostPatterns = hosts.compactMap(HostPattern.parse)
         self.restrictedUserID = restrictedUserID
         self.secretSalt = secretSalt
         self.secretHash = secretHash
@@ -72,7 +75,7 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
             port = p
             text = String(text[..<colon])
         }
-        guard text.contains(".") || text == "localhost", let host = Hostname.normalise(text), host == text, !text.hasPrefix("[") else { return nil }
+        guard text.utf8.contains(UInt8(ascii: ".")) || text == "localhost", let host = Hostname.normalise(text), host == text, !text.hasPrefix("[") else { return nil }
         return HostPattern(wildcard: wildcard, host: host, port: port)
     }
 
@@ -88,7 +91,10 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
 
     /// True when an Origin (`scheme://host[:port]`) is on this pattern.
     public func matches(origin: String) -> Bool {
-        guard let origin = Origin.parse(origin) else { return false }
+        Origin.parse(origin).map(matches) ?? false
+    }
+
+    public func matches(_ origin: Origin) -> Bool {
         if let port, origin.port != port { return false }
         return wildcard ? origin.host.hasSuffix("." + host) : origin.host == host
     }
@@ -103,21 +109,32 @@ public struct Origin: Sendable, Equatable {
 
     /// `http://host[:port]` or `https://host[:port]`, nothing else (no path, no user info, not "null").
     public static func parse(_ raw: String) -> Origin? {
-        let lower = raw.lowercased()
+        let bytes = raw.utf8
         let scheme: String
-        if lower.hasPrefix("https://") { scheme = "https" } else if lower.hasPrefix("http://") { scheme = "http" } else { return nil }
-        let rest = lower.dropFirst(scheme.count + 3)
-        guard !rest.isEmpty, rest.utf8.count <= 300, !rest.contains(where: { $0 == "/" || $0 == "@" || $0 == "?" || $0 == "#" }) else {
-            return nil
-        }
-        var hostPart = Substring(rest)
+        if startsCaseInsensitively(bytes, with: "https://") { scheme = "https" } else if startsCaseInsensitively(bytes, with: "http://") { scheme = "http" } else { return nil }
+        let rest = bytes.dropFirst(scheme.utf8.count + 3)
+        guard !rest.isEmpty, rest.count <= 300,
+              !rest.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") })
+        else { return nil }
+        var hostPart = rest
         var port = scheme == "https" ? 443 : 80
-        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
-            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+        if let colon = rest.lastIndex(of: UInt8(ascii: ":")), rest.last != UInt8(ascii: "]") {
+            let digits = rest[rest.index(after: colon)...]
+            guard !digits.isEmpty, digits.count <= 5, let p = Int(Substring(digits)), (1...65535).contains(p) else { return nil }
             port = p
             hostPart = rest[..<colon]
         }
-        guard let host = Hostname.normalise(String(hostPart)) else { return nil }
+        guard let host = Hostname.normalise(String(Substring(hostPart))) else { return nil }
         return Origin(scheme: scheme, host: host, port: port)
+    }
+
+    /// True when `bytes` starts with `prefix` (lower-case ASCII), letters compared case-insensitively.
+    private static func startsCaseInsensitively(_ bytes: String.UTF8View, with prefix: String) -> Bool {
+        guard bytes.count >= prefix.utf8.count else { return false }
+        for (byte, expected) in zip(bytes, prefix.utf8) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard folded == expected else { return false }
+        }
+        return true
     }
 }

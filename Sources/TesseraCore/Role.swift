@@ -40,6 +40,14 @@ public enum Permission: String, Sendable, CaseIterable, Comparable {
 public struct Role: Sendable, Equatable {
     public let name: String
     public let permissions: Set<Permission>
+    /// The role's permissions in their documented order, as the API lists them.
+    public let sortedPermissions: [Permission]
+
+    init(name: String, permissions: Set<Permission>) {
+        self.name = name
+        self.permissions = permissions
+        self.sortedPermissions = Permission.allCases.filter(permissions.contains)
+    }
 
     public func allows(_ permission: Permission) -> Bool { permissions.contains(permission) }
 
@@ -60,7 +68,4 @@ public struct Role: Sendable, Equatable {
     public static func named(_ name: String) -> Role? {
         byLowercasedName[name.lowercased()]
     }
-
-    /// The role's permissions in their documented order, as the API lists them.
-    public var sortedPermissions: [Permission] { Permission.allCases.filter(permissions.contains) }
 }

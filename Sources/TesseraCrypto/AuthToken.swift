@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCrypto
 
 /// The `authtoken` that sign-in returns: `{userId}_{expiresEpoch}_{hmac}`.
 ///
@@ -53,7 +54,7 @@ public struct AuthToken: Sendable, Equatable {
     }
 
     private static func compute(key: [UInt8], siteID: UUID, userID: Int, securityStamp: String, expires: Int64) -> [UInt8] {
-        let message = "authtoken|\(siteID.uuidString.lowercased())|\(userID)|\(expires)|\(securityStamp)"
+        let message = "authtoken|\(siteID.lowercasedString)|\(userID)|\(expires)|\(securityStamp)"
         return Secrets.hmacSHA256(key: key, message: Array(message.utf8))
     }
 }

@@ -64,7 +64,27 @@ public enum Secrets {
     }
 
     /// HMAC-SHA256 of a message under a key.
-    public static func hmacSHA256(key: some ContiguousBytes, message: some DataProtocol) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        // Byte buffers rather than generic DataProtocol: this runs on every signed request and auth token.
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        message.withUnsafeBytes { hmac.update(data: $0) }
+        return hmac.finalize().withUnsafeBytes { Array($0) }
+    }
+}
+
+extension UUID {
+    /// The lower-case 8-4-4-4-12 form, built by hand (`uuidString` formats through sprintf, which shows on hot paths).
+    public var lowercasedString: String {
+        withUnsafeBytes(of: uuid) { bytes in
+            let digits = Array("0123456789abcdef".utf8)
+            var text = [UInt8]()
+            text.reserveCapacity(36)
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0x0F)])
+            }
+            return String(decoding: text, as: UTF8.self)
+        }
     }
 }

@@ -43,7 +43,7 @@ struct CallerResolver: Sendable {
             guard authorizations.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
             guard dekiTokens.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one X-Deki-Token header") }
             let dekiToken = dekiTokens.first
-            let signature = dekiToken.map { $0.contains("_") } ?? false
+            let signature = dekiToken.map { $0.utf8.contains(UInt8(ascii: "_")) } ?? false
             if signature, !authorizations.isEmpty {
                 throw ServiceError.invalidInput("conflicting credentials: both Authorization and an X-Deki-Token signature")
             }
@@ -94,16 +94,15 @@ struct CallerResolver: Sendable {
             if request.headers[Self.secFetchSite]?.lowercased() == "same-origin" { return nil }
             throw ServiceError.forbidden("a browser token needs an Origin header from an allowed host")
         }
-        if isSameOrigin(origin, request: request, site: site) { return nil }
-        guard CredentialService.allows(token, origin: origin) else {
-            throw ServiceError.forbidden("origin \(origin.prefix(200)) is not allowed for this browser token")
-        }
+        let refused = ServiceError.forbidden("origin \(origin.prefix(200)) is not allowed for this browser token")
+        guard let parsed = Origin.parse(origin) else { throw refused }
+        if isSameOrigin(parsed, request: request, site: site) { return nil }
+        guard token.allows(parsed) else { throw refused }
         return origin
     }
 
     /// The Origin is this server: the request's own Host (host and port), or the site's base URL.
-    private func isSameOrigin(_ origin: String, request: Request, site: Site) -> Bool {
-        guard let parsed = Origin.parse(origin) else { return false }
+    private func isSameOrigin(_ parsed: Origin, request: Request, site: Site) -> Bool {
         if let authority = request.head.authority, let own = Origin.parse(parsed.scheme + "://" + authority), own == parsed { return true }
         return Origin.parse(services.settings.baseURL(of: site)) == parsed
     }

@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import TesseraCore
+import TesseraCrypto
 
 /// The shared store: one PostgreSQL database behind any number of Tessera instances.
 public final class PostgresStore: Store {
@@ -393,8 +394,8 @@ extension StoreChange {
     /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `sites` or `all`.
     var payload: String {
         switch self {
-        case .user(let site, let id): "user|\(site.uuidString.lowercased())|\(id)"
-        case .developerTokens(let site): "tokens|\(site.uuidString.lowercased())"
+        case .user(let site, let id): "user|\(site.lowercasedString)|\(id)"
+        case .developerTokens(let site): "tokens|\(site.lowercasedString)"
         case .sites: "sites"
         case .all: "all"
         }

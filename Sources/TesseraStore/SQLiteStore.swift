@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TesseraCore
+import TesseraCrypto
 
 /// The embedded store: one SQLite file in WAL mode. Reads run concurrently, writes one at a time.
 public final class SQLiteStore: Store {
@@ -67,11 +68,11 @@ public final class SQLiteStore: Store {
     private static func insert(site: Site, users: [User], db: Database) throws {
         try db.execute(
             sql: "INSERT INTO sites (id, name, is_default, auth_token_key, next_user_id, created_at) VALUES (?, ?, ?, ?, 3, ?)",
-            arguments: [site.id.uuidString.lowercased(), site.name, site.isDefault, Data(site.authTokenKey), seconds(site.createdAt)]
+            arguments: [site.id.lowercasedString, site.name, site.isDefault, Data(site.authTokenKey), seconds(site.createdAt)]
         )
         for host in site.hostnames {
             try db.execute(sql: "INSERT INTO site_hostnames (hostname, site_id) VALUES (?, ?)",
-                           arguments: [host, site.id.uuidString.lowercased()])
+                           arguments: [host, site.id.lowercasedString])
         }
         for user in users { try insert(user: user, db: db) }
     }
@@ -100,7 +101,7 @@ public final class SQLiteStore: Store {
 
     /// Takes the next value of a per-site counter; called inside an immediate transaction.
     private static func nextID(_ counter: SiteCounter, site: UUID, db: Database) throws -> Int {
-        let id = site.uuidString.lowercased()
+        let id = site.lowercasedString
         guard let next = try Int.fetchOne(db, sql: "SELECT \(counter.rawValue) FROM sites WHERE id = ?", arguments: [id]) else {
             throw StoreError.notFound
         }
@@ -134,7 +135,7 @@ public final class SQLiteStore: Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             arguments: [
-                user.siteID.uuidString.lowercased(), user.id, user.guid.uuidString.lowercased(), user.username,
+                user.siteID.lowercasedString, user.id, user.guid.lowercasedString, user.username,
                 usernameKey(user.username), user.email, user.fullName, user.status.rawValue, user.hasSeat, user.roleName,
                 user.passwordHash, user.securityStamp, seconds(user.createdAt), user.lastLoginAt.map(seconds),
             ]
@@ -144,34 +145,34 @@ public final class SQLiteStore: Store {
     public func user(site: UUID, id: Int) async throws -> User? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE site_id = ? AND id = ?",
-                             arguments: [site.uuidString.lowercased(), id]).map(Self.user)
+                             arguments: [site.lowercasedString, id]).map(Self.user)
         }
     }
 
     public func user(site: UUID, username: String) async throws -> User? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE site_id = ? AND username_key = ?",
-                             arguments: [site.uuidString.lowercased(), usernameKey(username)]).map(Self.user)
+                             arguments: [site.lowercasedString, usernameKey(username)]).map(Self.user)
         }
     }
 
     public func users(site: UUID, offset: Int, limit: Int) async throws -> [User] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM users WHERE site_id = ? ORDER BY id LIMIT ? OFFSET ?",
-                             arguments: [site.uuidString.lowercased(), limit, offset]).map(Self.user)
+                             arguments: [site.lowercasedString, limit, offset]).map(Self.user)
         }
     }
 
     public func userCount(site: UUID) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE site_id = ?", arguments: [site.uuidString.lowercased()]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE site_id = ?", arguments: [site.lowercasedString]) ?? 0
         }
     }
 
     public func activeUserCount(site: UUID, roleName: String) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE site_id = ? AND role = ? AND status = 'active'",
-                             arguments: [site.uuidString.lowercased(), roleName]) ?? 0
+                             arguments: [site.lowercasedString, roleName]) ?? 0
         }
     }
 
@@ -187,7 +188,7 @@ public final class SQLiteStore: Store {
                     arguments: [
                         user.username, usernameKey(user.username), user.email, user.fullName, user.status.rawValue,
                         user.hasSeat, user.roleName, user.passwordHash, user.securityStamp, user.lastLoginAt.map(seconds),
-                        user.siteID.uuidString.lowercased(), user.id,
+                        user.siteID.lowercasedString, user.id,
                     ]
                 )
                 if db.changesCount == 0 { throw StoreError.notFound }
@@ -226,7 +227,7 @@ public final class SQLiteStore: Store {
             try await pool.writeWithoutTransaction { db in
                 var stored = token
                 try db.inTransaction(.immediate) {
-                    let site = token.siteID.uuidString.lowercased()
+                    let site = token.siteID.lowercasedString
                     stored.id = try Self.nextID(.developerToken, site: token.siteID, db: db)
                     try db.execute(
                         sql: """
@@ -249,7 +250,7 @@ public final class SQLiteStore: Store {
 
     public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM developer_tokens WHERE site_id = ? ORDER BY id", arguments: [site.uuidString.lowercased()])
+            try Row.fetchAll(db, sql: "SELECT * FROM developer_tokens WHERE site_id = ? ORDER BY id", arguments: [site.lowercasedString])
                 .map { row in
                     guard let type = DeveloperTokenType(rawValue: row["type"]) else { throw StoreError.notFound }
                     let hosts: String = row["hosts"]
@@ -271,7 +272,7 @@ public final class SQLiteStore: Store {
                 WHERE site_id = ? AND id = ?
                 """,
                 arguments: [token.name, token.hosts.joined(separator: ","), token.restrictedUserID, token.secretSalt, token.secretHash,
-                            token.jwtSalt, token.siteID.uuidString.lowercased(), token.id]
+                            token.jwtSalt, token.siteID.lowercasedString, token.id]
             )
             if db.changesCount == 0 { throw StoreError.notFound }
         }
@@ -280,7 +281,7 @@ public final class SQLiteStore: Store {
 
     public func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool {
         let deleted = try await pool.write { db in
-            try db.execute(sql: "DELETE FROM developer_tokens WHERE site_id = ? AND id = ?", arguments: [site.uuidString.lowercased(), id])
+            try db.execute(sql: "DELETE FROM developer_tokens WHERE site_id = ? AND id = ?", arguments: [site.lowercasedString, id])
             return db.changesCount > 0
         }
         changes.publish(.developerTokens(site: site))
@@ -297,7 +298,7 @@ public final class SQLiteStore: Store {
                     INSERT INTO audit_events (site_id, at, action, outcome, actor_user_id, token_id, client_address, detail)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                    arguments: [event.siteID.uuidString.lowercased(), seconds(event.at), event.action, event.outcome, event.actorUserID,
+                    arguments: [event.siteID.lowercasedString, seconds(event.at), event.action, event.outcome, event.actorUserID,
                                 event.tokenID, event.clientAddress, event.detail]
                 )
             }
@@ -307,7 +308,7 @@ public final class SQLiteStore: Store {
     public func auditEvents(site: UUID, offset: Int, limit: Int) async throws -> [AuditEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE site_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                             arguments: [site.uuidString.lowercased(), limit, offset]).map { row in
+                             arguments: [site.lowercasedString, limit, offset]).map { row in
                 AuditEvent(siteID: site, id: row["id"], at: Date(timeIntervalSince1970: TimeInterval(row["at"] as Int64)),
                            action: row["action"], outcome: row["outcome"], actorUserID: row["actor_user_id"], tokenID: row["token_id"],
                            clientAddress: row["client_address"], detail: row["detail"])

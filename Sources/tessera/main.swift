@@ -94,7 +94,7 @@ struct SiteCommand: AsyncParsableCommand {
             try await db.migrate()
             let created = try await SiteService(store: db, hasher: PasswordHasher())
                 .createSite(name: name, hostnames: hostnames, adminPassword: env("TESSERA_ADMIN_PASSWORD"))
-            print("Created site \(created.site.id.uuidString.lowercased()) (\(created.site.hostnames.joined(separator: ", ")))")
+            print("Created site \(created.site.id.lowercasedString) (\(created.site.hostnames.joined(separator: ", ")))")
             if let password = created.generatedPassword {
                 print("Its administrator 'admin' has the password: \(password) (shown once)")
             }
@@ -110,7 +110,7 @@ struct SiteCommand: AsyncParsableCommand {
             let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: makeLogger())
             try await db.migrate()
             for site in try await db.sites() {
-                print("\(site.id.uuidString.lowercased())\t\(site.name)\t\(site.isDefault ? "default" : "-")\t\(site.hostnames.joined(separator: ","))")
+                print("\(site.id.lowercasedString)\t\(site.name)\t\(site.isDefault ? "default" : "-")\t\(site.hostnames.joined(separator: ","))")
             }
             try await db.close()
         }

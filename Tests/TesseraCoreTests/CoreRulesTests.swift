@@ -7,6 +7,8 @@ import TesseraCore
     @Test(arguments: [
         ("Example.COM", "example.com"), ("example.com:8080", "example.com"), ("example.com.", "example.com"),
         ("127.0.0.1:80", "127.0.0.1"), ("[::1]:8080", "[::1]"), ("a-b.example", "a-b.example"), ("localhost", "localhost"),
+        ("  Host.Example.:65535 ", "host.example"), ("[::1]", "[::1]"), ("under_score.example", "under_score.example"),
+        (String(repeating: "a", count: 63) + ".com", String(repeating: "a", count: 63) + ".com"),
     ])
     func validHostsNormalise(_ raw: String, _ expected: String) {
         #expect(Hostname.normalise(raw) == expected)
@@ -16,6 +18,7 @@ import TesseraCore
         "", " ", "bad host", "exa mple.com", "example.com:", "example.com:99999", "example.com:8o", "-a.example", "a-.example",
         "a..b", ".", "[::1", "[zz]", "evil.com/path", "user@host", String(repeating: "a", count: 64) + ".com",
         String(repeating: "a.", count: 140), "host\r\nx", "ex\u{0}ample",
+        "example.com:65536", "example.com:000000", "a.-b.example", "a.b-", "éxample.com", "[::1]x", "[::1]:", "[::1]:99999",
     ])
     func malformedHostsAreRefused(_ raw: String) {
         #expect(Hostname.normalise(raw) == nil)

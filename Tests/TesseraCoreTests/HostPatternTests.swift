@@ -16,6 +16,15 @@ import TesseraCore
         ("app.example.com", "null", false),
         ("app.example.com", "ftp://app.example.com", false),
         ("localhost:3000", "http://localhost:3000", true),
+        ("app.example.com", "HtTpS://App.Example.Com", true),
+        ("app.example.com", "https://app.example.com.", true),
+        ("app.example.com", "https:/app.example.com", false),
+        ("app.example.com", "https\u{1A}//app.example.com", false),
+        ("app.example.com", "https://user@app.example.com", false),
+        ("app.example.com", "https://app.example.com:", false),
+        ("app.example.com", "https://app.example.com:65536", false),
+        ("app.example.com", "https://", false),
+        ("localhost", "http://[::1]", false),
     ])
     func matching(_ pattern: String, _ origin: String, _ expected: Bool) throws {
         let parsed = try #require(HostPattern.parse(pattern))

@@ -119,3 +119,13 @@ import TesseraCrypto
         #expect(outcomes.contains(false))
     }
 }
+
+@Suite struct UUIDTextTests {
+    @Test func lowercasedStringIsTheCanonicalForm() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+        #expect(UUID(uuidString: "00000000-0000-0000-0000-0000000000FF")!.lowercasedString == "00000000-0000-0000-0000-0000000000ff")
+    }
+}

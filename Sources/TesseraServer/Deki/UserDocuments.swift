@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCrypto
 import TesseraCore
 
 /// The deki `<user>` document: rendering a user, and reading the fields a create or update may set.
@@ -21,7 +22,7 @@ enum UserDocuments {
         if let lastLogin = user.lastLoginAt { children.append(DekiNode("date.lastlogin", text: iso8601(lastLogin))) }
         return DekiNode("user", attributes: [
             ("id", String(user.id)),
-            ("guid", user.guid.uuidString.lowercased()),
+            ("guid", user.guid.lowercasedString),
             ("href", "\(publicURL)/@api/deki/users/\(user.id)"),
             ("anonymous", user.isAnonymous ? "true" : "false"),
         ], children: children)
