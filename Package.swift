@@ -25,7 +25,10 @@ let package = Package(
     targets: [
         .target(
             name: "TesseraCrypto",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: alwaysOptimised
         ),
         .target(

@@ -9,6 +9,8 @@ public enum CredentialKind: String, Sendable {
     case serverToken = "server-token"
     /// A long-term JWT of a server token, as a bearer token.
     case longTermJWT = "long-term-jwt"
+    /// A CXone access token (RS256 JWT) from the token endpoints, as a bearer token.
+    case accessToken = "access-token"
 }
 
 /// The resolved identity a request runs as: exactly one user of exactly one site.
@@ -61,10 +63,33 @@ public struct Settings: Sendable {
     /// How far a server-token signature's epoch may be from now, in seconds.
     public var signatureWindow: Int64
 
-    public init(authTokenLifetime: Int64 = 561_600, publicURL: String, signatureWindow: Int64 = 300) {
+    /// Lifetimes of CXone tokens, in seconds: access tokens and id_tokens, refresh tokens, "Generate Key" basic tokens.
+    public var accessTokenLifetime: Int64
+    public var refreshTokenLifetime: Int64
+    public var basicTokenLifetime: Int64
+    /// The public endpoints of each CXone area, for cxone-configuration and token claims.
+    public var areas: AreaEndpoints
+
+    public init(authTokenLifetime: Int64 = 561_600, publicURL: String, signatureWindow: Int64 = 300, accessTokenLifetime: Int64 = 3600,
+                refreshTokenLifetime: Int64 = 86_400, basicTokenLifetime: Int64 = 3600, areas: AreaEndpoints = AreaEndpoints()) {
         self.authTokenLifetime = authTokenLifetime
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.signatureWindow = signatureWindow
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.basicTokenLifetime = basicTokenLifetime
+        self.areas = areas
+    }
+
+    /// The OpenID Connect issuer of a site: its base URL, no trailing slash (CXone's `iss` has none).
+    public func oidcIssuer(of site: Site) -> String { baseURL(of: site) }
+
+    /// The public endpoints that serve a site's area: configured ones, else this server itself.
+    public func endpoints(of site: Site) -> AreaEndpoints.Endpoints {
+        if let configured = areas.byArea[site.tenant.area] { return configured }
+        let base = baseURL(of: site)
+        let host = URLComponents(string: base)?.host ?? "localhost"
+        return AreaEndpoints.Endpoints(ui: base, auth: base, api: base, domain: host, acdDomain: host, uhDomain: host)
     }
 
     /// The base URL of a site: the public URL for the default site, else the public URL's scheme (and port) with
@@ -78,4 +103,40 @@ public struct Settings: Sendable {
 
     /// The `iss` of tokens a site issues: its base URL with a trailing slash, as in seed 000's example.
     public func issuer(of site: Site) -> String { baseURL(of: site) + "/" }
+}
+
+/// The public endpoints per CXone area (`na1`, `au1`, ...), as `cxone-configuration` reports them. Areas not
+/// configured are served by this server itself.
+public struct AreaEndpoints: Sendable, Equatable {
+    public struct Endpoints: Sendable, Equatable, Codable {
+        public var ui: String
+        public var auth: String
+        public var api: String
+        public var domain: String
+        public var acdDomain: String
+        public var uhDomain: String
+
+        public init(ui: String, auth: String, api: String, domain: String, acdDomain: String, uhDomain: String) {
+            self.ui = ui
+            self.auth = auth
+            self.api = api
+            self.domain = domain
+            self.acdDomain = acdDomain
+            self.uhDomain = uhDomain
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case ui = "ui_endpoint", auth = "auth_endpoint", api = "api_endpoint", domain, acdDomain, uhDomain
+        }
+    }
+
+    public var byArea: [String: Endpoints]
+
+    public init(byArea: [String: Endpoints] = [:]) { self.byArea = byArea }
+
+    /// Reads a JSON object `{"na1": {"ui_endpoint": ..., "auth_endpoint": ..., "api_endpoint": ..., "domain": ...,
+    /// "acdDomain": ..., "uhDomain": ...}, ...}`.
+    public static func load(json: Data) throws -> AreaEndpoints {
+        AreaEndpoints(byArea: try JSONDecoder().decode([String: Endpoints].self, from: json))
+    }
 }

@@ -5,6 +5,7 @@ import Synchronization
 public enum StoreChange: Sendable, Equatable {
     case user(site: UUID, id: Int)
     case developerTokens(site: UUID)
+    case signingKeys(site: UUID)
     case sites
     /// Forget everything (a listener reconnected and may have missed changes).
     case all

@@ -24,3 +24,13 @@ public enum StoreError: Error, Sendable, Equatable {
     /// The row to change does not exist.
     case notFound
 }
+
+extension ServiceError {
+    /// The message shown to the caller.
+    public var message: String {
+        switch self {
+        case .invalidInput(let m), .unauthenticated(let m), .forbidden(let m), .notFound(let m), .conflict(let m), .unavailable(let m): m
+        case .throttled(let seconds): "throttled for \(seconds) s"
+        }
+    }
+}

@@ -27,14 +27,15 @@ public struct SiteService: Sendable {
     }
 
     /// Creates a further site answering on the given host names.
-    public func createSite(name: String, hostnames: [String], adminPassword: String?) async throws -> Created {
+    public func createSite(name: String, hostnames: [String], adminPassword: String?, tenant: TenantProfile = TenantProfile()) async throws -> Created {
         var normalised: [String] = []
         for host in hostnames {
             guard let h = Hostname.normalise(host) else { throw ServiceError.invalidInput("invalid host name '\(host)'") }
             normalised.append(h)
         }
         guard !normalised.isEmpty else { throw ServiceError.invalidInput("a site needs at least one host name") }
-        let (site, users, generated) = try await draft(name: name, hostnames: normalised, isDefault: false, adminPassword: adminPassword)
+        var (site, users, generated) = try await draft(name: name, hostnames: normalised, isDefault: false, adminPassword: adminPassword)
+        site.tenant = tenant
         do {
             try await store.createSite(site, users: users)
         } catch StoreError.conflict(let what) {

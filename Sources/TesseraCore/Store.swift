@@ -24,6 +24,8 @@ public protocol Store: Sendable {
     func user(site: UUID, id: Int) async throws -> User?
     /// Username lookup ignores case, as sign-in does.
     func user(site: UUID, username: String) async throws -> User?
+    /// The user with this guid (the CXone user id) in the site.
+    func user(site: UUID, guid: UUID) async throws -> User?
     /// Users ordered by id.
     func users(site: UUID, offset: Int, limit: Int) async throws -> [User]
     func userCount(site: UUID) async throws -> Int
@@ -49,6 +51,47 @@ public protocol Store: Sendable {
     func updateDeveloperToken(_ token: DeveloperToken) async throws
     /// Returns false when there was no such token.
     func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool
+
+    /// Changes a site's CXone tenant profile. Throws `StoreError.notFound`.
+    func updateTenant(site: UUID, _ tenant: TenantProfile) async throws
+
+    // Signing keys
+
+    /// A site's signing keys, newest first.
+    func signingKeys(site: UUID) async throws -> [StoredSigningKey]
+    /// Adds a key as the site's newest, but only while the newest key is still `newest` (nil: the site has none):
+    /// of several instances rotating at once, one wins. Returns false when another key got there first.
+    func addSigningKey(_ key: StoredSigningKey, ifNewestIs newest: String?) async throws -> Bool
+
+    // Access keys
+
+    /// Throws `StoreError.conflict` when the id is taken.
+    func createAccessKey(_ key: AccessKey) async throws
+    func accessKey(site: UUID, id: String) async throws -> AccessKey?
+    /// A page of a site's access keys (optionally one user's), oldest first, and how many there are in all.
+    func accessKeys(site: UUID, userID: Int?, offset: Int, limit: Int) async throws -> (keys: [AccessKey], total: Int)
+    /// Changes `isActive` and `lastUsedAt`. Throws `StoreError.notFound`.
+    func updateAccessKey(_ key: AccessKey) async throws
+    func deleteAccessKey(site: UUID, id: String) async throws -> Bool
+
+    // OAuth clients and grants
+
+    /// Throws `StoreError.conflict` when the client id is taken.
+    func createApplication(_ application: Application) async throws
+    /// Looks a client up by id in every site (a multi-tenant client serves users of other sites).
+    func application(clientID: String) async throws -> Application?
+
+    func insertRefreshToken(_ token: RefreshToken) async throws
+    /// Marks the token used and returns it; a token used before revokes its whole family.
+    func consumeRefreshToken(hash: String) async throws -> Consumption<RefreshToken>
+    func revokeRefreshFamily(_ family: UUID) async throws
+
+    func insertAuthorizationCode(_ code: AuthorizationCode) async throws
+    /// Marks the code used and returns it; a code used before revokes the refresh family issued from it.
+    func consumeAuthorizationCode(hash: String) async throws -> Consumption<AuthorizationCode>
+
+    /// Records a client assertion's jti until it expires. Returns false when it was seen before (a replay).
+    func recordClientAssertion(clientID: String, jti: String, expiresAt: Date) async throws -> Bool
 
     // Audit
 

@@ -46,7 +46,19 @@ public struct CompactJWT: Sendable {
     /// True when the token is HS512-signed under `key` (constant-time comparison).
     public func verifiesHS512(key: [UInt8]) -> Bool {
         guard header["alg"]?.string == "HS512" else { return false }
-        let expected = Array(HMAC<SHA512>.authenticationCode(for: signingInput, using: SymmetricKey(data: key)))
+        return verifiesHMAC(key: key)
+    }
+
+    /// True when the token is signed with the HMAC its header names (HS256, HS384 or HS512) under `key`.
+    public func verifiesHMAC(key: [UInt8]) -> Bool {
+        let symmetricKey = SymmetricKey(data: key)
+        let expected: [UInt8]
+        switch header["alg"]?.string {
+        case "HS256": expected = Array(HMAC<SHA256>.authenticationCode(for: signingInput, using: symmetricKey))
+        case "HS384": expected = Array(HMAC<SHA384>.authenticationCode(for: signingInput, using: symmetricKey))
+        case "HS512": expected = Array(HMAC<SHA512>.authenticationCode(for: signingInput, using: symmetricKey))
+        default: return false
+        }
         return Secrets.constantTimeEqual(expected, signature)
     }
 
@@ -77,6 +89,17 @@ public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     public var string: String? { if case .string(let s) = self { s } else { nil } }
+
+    /// The members of an object, in key order, for re-serialising.
+    public static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+        .object(Dictionary(members, uniquingKeysWith: { $1 }))
+    }
+
+    /// JSON text of an object whose members keep the given order.
+    public static func serialise(_ members: [(String, JSONValue)]) -> String { orderedObject(members) }
+
+    /// Parses JSON text that must be an object.
+    public static func parseObject(_ bytes: [UInt8]) -> [String: JSONValue]? { object(from: bytes) }
 
     static func object(from bytes: [UInt8]) -> [String: JSONValue]? {
         guard let any = try? JSONSerialization.jsonObject(with: Data(bytes), options: []), let dictionary = any as? [String: Any] else { return nil }

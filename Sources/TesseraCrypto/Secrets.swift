@@ -63,6 +63,10 @@ public enum Secrets {
         return difference == 0
     }
 
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        SHA256.hash(data: bytes).withUnsafeBytes { Array($0) }
+    }
+
     /// HMAC-SHA256 of a message under a key.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         // Byte buffers rather than generic DataProtocol: this runs on every signed request and auth token.

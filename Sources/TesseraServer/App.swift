@@ -21,6 +21,8 @@ public enum TesseraApp {
         UsersRoutes(services: services).register(on: router, routes: routes)
         DeveloperTokensRoutes(services: services).register(on: router, routes: routes)
         AuditRoutes(services: services).register(on: router, routes: routes)
+        CXoneRoutes(services: services).register(on: router, routes: routes)
+        AccessKeyRoutes(services: services).register(on: router, routes: routes)
         return router
     }
 

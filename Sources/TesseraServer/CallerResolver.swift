@@ -12,12 +12,15 @@ struct ResolvedCaller: Sendable {
 /// Resolves the one caller a request runs as. This is the only place that decides which credential counts.
 ///
 /// Identity, first present wins:
-/// 1. `Authorization: Bearer <jwt>` (anything with a dot): a server token's long-term JWT.
-///    `Authorization: Bearer <other>`: a sign-in auth token. Any other scheme is refused (401).
+/// 1. `Authorization: Bearer <jwt>` (anything with a dot): an RS256 JWT is a CXone access token, any other JWT a
+///    server token's long-term JWT. `Authorization: Bearer <other>`: a sign-in auth token. Any other scheme is
+///    refused (401).
 /// 2. `X-Deki-Token` holding a signature (it contains `_`): a server-token signature. Sent together with an
 ///    `Authorization` header it is refused as conflicting (400).
 /// 3. The `authtoken` cookie.
 /// 4. Nothing: the site's anonymous user.
+///
+/// Endpoints that read credentials of their own (sign-in, the token endpoints, discovery) are left alone.
 ///
 /// `X-Deki-Token` holding a bare key is a browser token: it adds no identity (the request runs as 1, 3 or 4),
 /// but its key must exist and the request's Origin must match the token's host patterns (or be this site).
@@ -31,7 +34,7 @@ struct CallerResolver: Sendable {
 
     /// Paths that read credentials themselves (sign-in) or need none (health checks).
     static func isExempt(_ path: String) -> Bool {
-        path == "/healthz" || path == "/readyz" || path == "/@api/deki/users/authenticate"
+        path == "/healthz" || path == "/readyz" || path == "/@api/deki/users/authenticate" || CXoneIO.readsOwnCredentials(path)
     }
 
     func resolve(_ request: Request, site: Site, clientAddress: String) async throws -> ResolvedCaller? {
@@ -58,7 +61,11 @@ struct CallerResolver: Sendable {
                 guard let token = Self.bearerToken(header) else {
                     throw ServiceError.unauthenticated("unsupported Authorization header: use Bearer <token>")
                 }
-                if Self.looksLikeJWT(token) {
+                // The CXone surface knows only CXone tokens: any other JWT there is an invalid token (401).
+                if Self.looksLikeJWT(token), CXoneIO.owns(request.uri.path) || CXoneTokenService.isCXoneToken(token) {
+                    kind = "access token"
+                    caller = Caller(site: site, user: try await services.cxoneTokens.verifyAccessToken(token, site: site).user, kind: .accessToken)
+                } else if Self.looksLikeJWT(token) {
                     kind = "long-term JWT"
                     let (user, _) = try await services.credentials.verifyLongTermJWT(token, site: site)
                     caller = Caller(site: site, user: user, kind: .longTermJWT)
@@ -120,15 +127,5 @@ struct CallerResolver: Sendable {
     /// JWT's own "Unable to parse JWT token" rather than an auth-token error.
     static func looksLikeJWT(_ token: String) -> Bool {
         token.utf8.contains(UInt8(ascii: "."))
-    }
-}
-
-extension ServiceError {
-    /// The message shown to the caller.
-    var message: String {
-        switch self {
-        case .invalidInput(let m), .unauthenticated(let m), .forbidden(let m), .notFound(let m), .conflict(let m), .unavailable(let m): m
-        case .throttled(let seconds): "throttled for \(seconds) s"
-        }
     }
 }

@@ -32,6 +32,7 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     private func render(_ error: any Error, request: Request, context: TesseraContext) -> Response {
+        if CXoneIO.owns(request.uri.path) { return renderCXone(error, request: request, context: context) }
         let publicURL = services.settings.publicURL
         func deki(_ status: HTTPResponse.Status, _ message: String, _ headers: HTTPFields = [:]) -> Response {
             DekiOutput.error(status: status, message: message, request: request, publicURL: publicURL, headers: headers)
@@ -69,6 +70,56 @@ struct ErrorMiddleware: RouterMiddleware {
             // Unexpected: log the type only (an error's description may quote input) and answer a bare 500.
             context.logger.error("unhandled error", metadata: ["type": "\(type(of: error))", "path": "\(request.uri.path.prefix(256))"])
             return deki(.internalServerError, "internal error")
+        }
+    }
+}
+
+extension ErrorMiddleware {
+    /// The CXone surface's errors: OAuth-style JSON, never cached.
+    fileprivate func renderCXone(_ error: any Error, request: Request, context: TesseraContext) -> Response {
+        func json(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ headers: HTTPFields = [:]) -> Response {
+            CXoneIO.error(status, code: code, description: message, headers: headers)
+        }
+        switch error {
+        case let error as OAuthError:
+            if let underlying = error.underlying {
+                context.logger.error("token endpoint failure", metadata: ["type": "\(type(of: underlying))", "path": "\(request.uri.path.prefix(256))"])
+            }
+            let challenge: HTTPFields = error.status == 401 && error.basicChallenge ? [.wwwAuthenticate: "Basic realm=\"Tessera\""] : [:]
+            return json(HTTPResponse.Status(code: error.status), error.code, error.description, challenge)
+        case let error as ServiceError:
+            switch error {
+            case .invalidInput(let m): return json(.badRequest, "invalid_request", m)
+            case .unauthenticated(let m):
+                // RFC 6750 §3: a request without a token gets the bare challenge, a refused token the error code.
+                let challenge = request.headers[.authorization] == nil
+                    ? "Bearer realm=\"Tessera\"" : "Bearer realm=\"Tessera\", error=\"invalid_token\""
+                return json(.unauthorized, "invalid_token", m, [.wwwAuthenticate: challenge])
+            case .forbidden(let m): return json(.forbidden, "access_denied", m)
+            case .notFound(let m): return json(.notFound, "not_found", m)
+            case .conflict(let m): return json(.conflict, "conflict", m)
+            case .throttled(let seconds): return json(.tooManyRequests, "slow_down", "try again in \(seconds) seconds", [.retryAfter: String(seconds)])
+            case .unavailable(let m): return json(.serviceUnavailable, "temporarily_unavailable", m)
+            }
+        case let error as HTTPError where error.status == .notFound:
+            if let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
+                return json(.methodNotAllowed, "invalid_request", "method \(request.method) is not allowed here",
+                            [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
+            }
+            return json(.notFound, "not_found", "no resource at \(request.uri.path.prefix(256))")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return json(.contentTooLarge, "invalid_request", "request body larger than \(Limits.maxBodyBytes) bytes")
+        case is NIOTooManyBytesError:
+            return json(.contentTooLarge, "invalid_request", "request body larger than \(Limits.maxBodyBytes) bytes")
+        case let error as HTTPError:
+            return json(error.status, "invalid_request", error.body ?? DekiOutput.title(error.status))
+        case let error as UnsupportedMediaType:
+            return json(.unsupportedMediaType, "invalid_request", "Content-Type \(error.mediaType) is not supported: use application/json or a form")
+        case is PasswordHasher.Failure:
+            return json(.serviceUnavailable, "temporarily_unavailable", "server busy; try again")
+        default:
+            context.logger.error("unhandled error", metadata: ["type": "\(type(of: error))", "path": "\(request.uri.path.prefix(256))"])
+            return json(.internalServerError, "server_error", "internal error")
         }
     }
 }

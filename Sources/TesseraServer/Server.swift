@@ -18,6 +18,13 @@ public struct ServerConfiguration: Sendable {
     /// 64 hex characters, or nil to use (or create) `master.key` in the data directory.
     public var masterKey: String?
     public var signatureWindow: Int64
+    /// CXone token lifetimes, in seconds.
+    public var accessTokenLifetime: Int64 = 3600
+    public var refreshTokenLifetime: Int64 = 86_400
+    /// Seconds between scheduled signing-key rotations (0: never), and between re-reads of the key ring.
+    public var signingKeyRotation: Int64 = 90 * 86_400
+    public var signingKeyRefresh: Int64 = 60
+    public var areas = AreaEndpoints()
 
     public init(host: String, port: Int, dataDirectory: String, publicURL: String?, databaseURL: String?,
                 adminPassword: String?, authTokenLifetime: Int64, masterKey: String? = nil, signatureWindow: Int64 = 300) {
@@ -52,7 +59,9 @@ public enum StoreFactory {
 /// Runs the server until SIGTERM or SIGINT: migrate, create the default site on first start, serve, then drain
 /// in-flight requests and close the store.
 public enum TesseraServerRunner {
-    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+    /// Opens and migrates the store, checks the master key against it, and builds the services (the server and
+    /// the administrative commands share this).
+    public static func openServices(_ configuration: ServerConfiguration, logger: Logger) async throws -> Services {
         let store = try StoreFactory.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         do {
             try await store.migrate()
@@ -61,8 +70,21 @@ public enum TesseraServerRunner {
                 throw MasterKeyError("this database was set up with a different master key: give every instance the same TESSERA_MASTER_KEY")
             }
             let settings = Settings(authTokenLifetime: configuration.authTokenLifetime, publicURL: configuration.effectivePublicURL,
-                                    signatureWindow: configuration.signatureWindow)
-            let services = Services(store: store, settings: settings, masterKey: masterKey, logger: logger)
+                                    signatureWindow: configuration.signatureWindow, accessTokenLifetime: configuration.accessTokenLifetime,
+                                    refreshTokenLifetime: configuration.refreshTokenLifetime, areas: configuration.areas)
+            return Services(store: store, settings: settings, masterKey: masterKey, signingKeyRotation: configuration.signingKeyRotation,
+                            signingKeyRefresh: configuration.signingKeyRefresh, logger: logger)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let services = try await openServices(configuration, logger: logger)
+        let store = services.store
+        let settings = services.settings
+        do {
             if let created = try await services.siteService.bootstrapDefaultSite(adminPassword: configuration.adminPassword) {
                 // Printed once, on the terminal only: never logged, never stored in clear.
                 if let password = created.generatedPassword {
@@ -72,6 +94,8 @@ public enum TesseraServerRunner {
                     print("Created the default site and its administrator 'admin' with the password from TESSERA_ADMIN_PASSWORD.")
                 }
             }
+            // The default site's signing key is made (or rotated when due) now rather than by the first token request.
+            if let site = try await store.sites().first(where: \.isDefault) { _ = try await services.keyRing.signingKey(site: site.id) }
             let app = TesseraApp.application(services: services, host: configuration.host, port: configuration.port, logger: logger) { port in
                 print("Tessera serving on \(settings.publicURL) (listening on \(configuration.host):\(port))")
                 fflush(nil)

@@ -13,10 +13,15 @@ public struct Services: Sendable {
     public let credentials: CredentialService
     public let developerTokens: DeveloperTokenService
     public let audit: AuditLog
+    public let keyRing: KeyRing
+    public let cxoneTokens: CXoneTokenService
+    public let accessKeys: AccessKeyService
+    public let oauth: OAuthService
     public let logger: Logger
 
     public init(store: any Store, settings: Settings, masterKey: MasterKey, hasher: PasswordHasher = PasswordHasher(),
-                throttle: LoginThrottle = LoginThrottle(), logger: Logger) {
+                throttle: LoginThrottle = LoginThrottle(), signingKeyRotation: Int64 = 90 * 86_400, signingKeyRefresh: Int64 = 60,
+                logger: Logger) {
         self.store = store
         self.settings = settings
         self.sites = SiteDirectory(store: store)
@@ -26,6 +31,11 @@ public struct Services: Sendable {
         self.audit = AuditLog(store: store, logger: logger)
         self.credentials = CredentialService(directory: directory, masterKey: masterKey, settings: settings)
         self.developerTokens = DeveloperTokenService(directory: directory, credentials: credentials, audit: audit)
+        self.keyRing = KeyRing(store: store, masterKey: masterKey, rotationPeriod: signingKeyRotation, refreshInterval: signingKeyRefresh)
+        self.cxoneTokens = CXoneTokenService(keyRing: keyRing, directory: directory, store: store, masterKey: masterKey, settings: settings)
+        self.accessKeys = AccessKeyService(store: store, directory: directory, tokens: cxoneTokens, masterKey: masterKey, audit: audit)
+        self.oauth = OAuthService(store: store, directory: directory, tokens: cxoneTokens, accessKeys: accessKeys, masterKey: masterKey,
+                                  audit: audit)
         self.logger = logger
     }
 }

@@ -82,6 +82,89 @@ enum Migrations {
             "CREATE INDEX audit_events_by_site ON audit_events (site_id, id)",
             "CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]),
+        Step(version: 3, statements: [
+            "ALTER TABLE sites ADD COLUMN business_unit INTEGER NOT NULL DEFAULT 1000",
+            "ALTER TABLE sites ADD COLUMN area TEXT NOT NULL DEFAULT 'na1'",
+            "ALTER TABLE sites ADD COLUMN cluster TEXT NOT NULL DEFAULT 'C1'",
+            """
+            CREATE TABLE signing_keys (
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                kid TEXT NOT NULL,
+                sealed_private_key BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (site_id, kid),
+                UNIQUE (site_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE access_keys (
+                id TEXT PRIMARY KEY,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL,
+                secret_hash TEXT NOT NULL,
+                is_active INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                last_used_at INTEGER
+            )
+            """,
+            "CREATE INDEX access_keys_by_site ON access_keys (site_id, user_id)",
+            """
+            CREATE TABLE applications (
+                client_id TEXT PRIMARY KEY,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                type TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                secret_salt TEXT,
+                redirect_uris TEXT NOT NULL,
+                multi_tenant INTEGER NOT NULL,
+                is_enabled INTEGER NOT NULL,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY,
+                family_id TEXT NOT NULL,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL,
+                client_id TEXT,
+                scope TEXT NOT NULL,
+                auth_time INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER,
+                revoked INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id)",
+            """
+            CREATE TABLE authorization_codes (
+                code_hash TEXT PRIMARY KEY,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL,
+                user_id INTEGER NOT NULL,
+                redirect_uri TEXT NOT NULL,
+                code_challenge TEXT,
+                nonce TEXT,
+                scope TEXT NOT NULL,
+                auth_time INTEGER NOT NULL,
+                family_id TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER
+            )
+            """,
+            """
+            CREATE TABLE client_assertions (
+                client_id TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                expires_at INTEGER NOT NULL,
+                PRIMARY KEY (client_id, jti)
+            )
+            """,
+        ]),
     ]
 
     static let postgres: [Step] = [
@@ -159,6 +242,89 @@ enum Migrations {
             """,
             "CREATE INDEX audit_events_by_site ON audit_events (site_id, id)",
             "CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
+        Step(version: 3, statements: [
+            "ALTER TABLE sites ADD COLUMN business_unit BIGINT NOT NULL DEFAULT 1000",
+            "ALTER TABLE sites ADD COLUMN area TEXT NOT NULL DEFAULT 'na1'",
+            "ALTER TABLE sites ADD COLUMN cluster TEXT NOT NULL DEFAULT 'C1'",
+            """
+            CREATE TABLE signing_keys (
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                kid TEXT NOT NULL,
+                sealed_private_key BYTEA NOT NULL,
+                created_at BIGINT NOT NULL,
+                seq BIGINT NOT NULL,
+                PRIMARY KEY (site_id, kid),
+                UNIQUE (site_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE access_keys (
+                id TEXT PRIMARY KEY,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL,
+                secret_hash TEXT NOT NULL,
+                is_active BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_used_at BIGINT
+            )
+            """,
+            "CREATE INDEX access_keys_by_site ON access_keys (site_id, user_id)",
+            """
+            CREATE TABLE applications (
+                client_id TEXT PRIMARY KEY,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                type TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                secret_salt TEXT,
+                redirect_uris TEXT NOT NULL,
+                multi_tenant BOOLEAN NOT NULL,
+                is_enabled BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY,
+                family_id TEXT NOT NULL,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL,
+                client_id TEXT,
+                scope TEXT NOT NULL,
+                auth_time BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                revoked BOOLEAN NOT NULL DEFAULT FALSE
+            )
+            """,
+            "CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id)",
+            """
+            CREATE TABLE authorization_codes (
+                code_hash TEXT PRIMARY KEY,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL,
+                user_id BIGINT NOT NULL,
+                redirect_uri TEXT NOT NULL,
+                code_challenge TEXT,
+                nonce TEXT,
+                scope TEXT NOT NULL,
+                auth_time BIGINT NOT NULL,
+                family_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE client_assertions (
+                client_id TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (client_id, jti)
+            )
+            """,
         ]),
     ]
 }

@@ -7,10 +7,10 @@ import TesseraCrypto
 
 /// The shared store: one PostgreSQL database behind any number of Tessera instances.
 public final class PostgresStore: Store {
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runner: Task<Void, Never>
     private let listener: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     /// Fed by LISTEN on `tessera_changes`, where every instance announces its writes; live only while listening.
     public let changes = ChangeFeed(live: false)
     static let channel = "tessera_changes"
@@ -49,11 +49,11 @@ public final class PostgresStore: Store {
     }
 
     /// Announces a change to every instance (this one included) once the surrounding transaction commits.
-    private func announce(_ change: StoreChange, on db: PostgresConnection) async throws {
+    func announce(_ change: StoreChange, on db: PostgresConnection) async throws {
         try await db.query("SELECT pg_notify(\(Self.channel), \(change.payload))", logger: logger)
     }
 
-    private func announce(_ change: StoreChange) async throws {
+    func announce(_ change: StoreChange) async throws {
         try await client.query("SELECT pg_notify(\(Self.channel), \(change.payload))", logger: logger)
     }
 
@@ -129,8 +129,9 @@ public final class PostgresStore: Store {
 
     private func insert(site: Site, users: [User], db: PostgresConnection) async throws {
         try await db.query("""
-            INSERT INTO sites (id, name, is_default, auth_token_key, next_user_id, created_at)
-            VALUES (\(site.id), \(site.name), \(site.isDefault), \(Data(site.authTokenKey)), 3, \(seconds(site.createdAt)))
+            INSERT INTO sites (id, name, is_default, auth_token_key, next_user_id, created_at, business_unit, area, cluster)
+            VALUES (\(site.id), \(site.name), \(site.isDefault), \(Data(site.authTokenKey)), 3, \(seconds(site.createdAt)),
+                    \(site.tenant.businessUnit), \(site.tenant.area), \(site.tenant.cluster))
             """, logger: logger)
         for host in site.hostnames {
             try await db.query("INSERT INTO site_hostnames (hostname, site_id) VALUES (\(host), \(site.id))", logger: logger)
@@ -145,10 +146,12 @@ public final class PostgresStore: Store {
             hostnames[site, default: []].append(host)
         }
         var sites: [Site] = []
-        let rows = try await client.query("SELECT id, name, is_default, auth_token_key, created_at FROM sites ORDER BY created_at, id", logger: logger)
-        for try await (id, name, isDefault, key, created) in rows.decode((UUID, String, Bool, Data, Int64).self) {
+        let rows = try await client.query(
+            "SELECT id, name, is_default, auth_token_key, created_at, business_unit, area, cluster FROM sites ORDER BY created_at, id", logger: logger)
+        for try await (id, name, isDefault, key, created, unit, area, cluster) in rows.decode((UUID, String, Bool, Data, Int64, Int, String, String).self) {
             sites.append(Site(id: id, name: name, hostnames: hostnames[id] ?? [], isDefault: isDefault, authTokenKey: Array(key),
-                              createdAt: Date(timeIntervalSince1970: TimeInterval(created))))
+                              createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
+                              tenant: TenantProfile(businessUnit: unit, area: area, cluster: cluster)))
         }
         return sites
     }
@@ -187,6 +190,10 @@ public final class PostgresStore: Store {
 
     public func user(site: UUID, id: Int) async throws -> User? {
         try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE site_id = \(site) AND id = \(id)").first
+    }
+
+    public func user(site: UUID, guid: UUID) async throws -> User? {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE site_id = \(site) AND guid = \(guid)").first
     }
 
     public func user(site: UUID, username: String) async throws -> User? {
@@ -369,7 +376,7 @@ public final class PostgresStore: Store {
     }
 
     /// Turns PostgreSQL's unique_violation (SQLSTATE 23505) into `StoreError.conflict`.
-    private func mapConstraint<T>(_ body: () async throws -> T) async throws -> T {
+    func mapConstraint<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -396,6 +403,7 @@ extension StoreChange {
         switch self {
         case .user(let site, let id): "user|\(site.lowercasedString)|\(id)"
         case .developerTokens(let site): "tokens|\(site.lowercasedString)"
+        case .signingKeys(let site): "keys|\(site.lowercasedString)"
         case .sites: "sites"
         case .all: "all"
         }
@@ -410,6 +418,9 @@ extension StoreChange {
         case "tokens":
             guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
             self = .developerTokens(site: site)
+        case "keys":
+            guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
+            self = .signingKeys(site: site)
         case "sites": self = .sites
         case "all": self = .all
         default: return nil

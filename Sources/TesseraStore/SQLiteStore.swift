@@ -5,7 +5,7 @@ import TesseraCrypto
 
 /// The embedded store: one SQLite file in WAL mode. Reads run concurrently, writes one at a time.
 public final class SQLiteStore: Store {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// One process owns the file, so its own writes are all the changes there are.
     public let changes = ChangeFeed(live: true)
 
@@ -67,8 +67,12 @@ public final class SQLiteStore: Store {
 
     private static func insert(site: Site, users: [User], db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO sites (id, name, is_default, auth_token_key, next_user_id, created_at) VALUES (?, ?, ?, ?, 3, ?)",
-            arguments: [site.id.lowercasedString, site.name, site.isDefault, Data(site.authTokenKey), seconds(site.createdAt)]
+            sql: """
+                INSERT INTO sites (id, name, is_default, auth_token_key, next_user_id, created_at, business_unit, area, cluster)
+                VALUES (?, ?, ?, ?, 3, ?, ?, ?, ?)
+                """,
+            arguments: [site.id.lowercasedString, site.name, site.isDefault, Data(site.authTokenKey), seconds(site.createdAt),
+                        site.tenant.businessUnit, site.tenant.area, site.tenant.cluster]
         )
         for host in site.hostnames {
             try db.execute(sql: "INSERT INTO site_hostnames (hostname, site_id) VALUES (?, ?)",
@@ -96,7 +100,8 @@ public final class SQLiteStore: Store {
         guard let id = UUID(uuidString: row["id"]) else { throw StoreError.notFound }
         let key: Data = row["auth_token_key"]
         return Site(id: id, name: row["name"], hostnames: hostnames, isDefault: row["is_default"],
-                    authTokenKey: Array(key), createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+                    authTokenKey: Array(key), createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
+                    tenant: TenantProfile(businessUnit: row["business_unit"], area: row["area"], cluster: row["cluster"]))
     }
 
     /// Takes the next value of a per-site counter; called inside an immediate transaction.
@@ -140,6 +145,13 @@ public final class SQLiteStore: Store {
                 user.passwordHash, user.securityStamp, seconds(user.createdAt), user.lastLoginAt.map(seconds),
             ]
         )
+    }
+
+    public func user(site: UUID, guid: UUID) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE site_id = ? AND guid = ?",
+                             arguments: [site.lowercasedString, guid.lowercasedString]).map(Self.user)
+        }
     }
 
     public func user(site: UUID, id: Int) async throws -> User? {
@@ -197,7 +209,7 @@ public final class SQLiteStore: Store {
         changes.publish(.user(site: user.siteID, id: user.id))
     }
 
-    private static func user(_ row: Row) throws -> User {
+    static func user(_ row: Row) throws -> User {
         guard let site = UUID(uuidString: row["site_id"]), let guid = UUID(uuidString: row["guid"]),
               let status = UserStatus(rawValue: row["status"])
         else { throw StoreError.notFound }
@@ -317,7 +329,7 @@ public final class SQLiteStore: Store {
     }
 
     /// Turns SQLite's uniqueness failures into `StoreError.conflict`.
-    private func mapConstraint<T>(_ body: () async throws -> T) async throws -> T {
+    func mapConstraint<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as DatabaseError

@@ -11,7 +11,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "API-token and OAuth 2.0 / OpenID Connect server.",
-        subcommands: [Serve.self, SiteCommand.self]
+        subcommands: [Serve.self, SiteCommand.self, AppCommand.self, KeysCommand.self, UserCommand.self]
     )
 }
 
@@ -50,6 +50,16 @@ struct Serve: AsyncParsableCommand {
     var authTokenLifetime: Int64?
     @Option(help: "Seconds a server-token signature's epoch may differ from now (env TESSERA_SIGNATURE_WINDOW).")
     var signatureWindow: Int64?
+    @Option(help: "CXone access token and id_token lifetime in seconds (env TESSERA_ACCESS_TOKEN_LIFETIME, default 3600).")
+    var accessTokenLifetime: Int64?
+    @Option(help: "Refresh token lifetime in seconds (env TESSERA_REFRESH_TOKEN_LIFETIME, default 86400).")
+    var refreshTokenLifetime: Int64?
+    @Option(help: "Seconds between scheduled signing-key rotations, 0 for never (env TESSERA_SIGNING_KEY_ROTATION, default 7776000).")
+    var signingKeyRotation: Int64?
+    @Option(help: "Seconds between re-reads of the signing keys from the store (env TESSERA_SIGNING_KEY_REFRESH, default 60).")
+    var signingKeyRefresh: Int64?
+    @Option(help: "JSON file of public endpoints per CXone area (env TESSERA_AREAS).")
+    var areas: String?
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -67,12 +77,156 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("public URL must be an http or https URL")
             }
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host ?? env("TESSERA_HOST") ?? "127.0.0.1", port: port, dataDirectory: store.resolvedDataDir,
             publicURL: publicURL, databaseURL: store.resolvedDatabaseURL, adminPassword: env("TESSERA_ADMIN_PASSWORD"),
             authTokenLifetime: lifetime, masterKey: env("TESSERA_MASTER_KEY"), signatureWindow: signatureWindow
         )
+        configuration.accessTokenLifetime = try seconds(accessTokenLifetime, "TESSERA_ACCESS_TOKEN_LIFETIME", default: 3600, range: 60...86_400, "access token lifetime")
+        configuration.refreshTokenLifetime = try seconds(refreshTokenLifetime, "TESSERA_REFRESH_TOKEN_LIFETIME", default: 86_400,
+                                                         range: 60...31_536_000, "refresh token lifetime")
+        configuration.signingKeyRotation = try seconds(signingKeyRotation, "TESSERA_SIGNING_KEY_ROTATION", default: 7_776_000,
+                                                       range: 0...315_360_000, "signing key rotation")
+        configuration.signingKeyRefresh = try seconds(signingKeyRefresh, "TESSERA_SIGNING_KEY_REFRESH", default: 60, range: 1...3600, "signing key refresh")
+        if let path = areas ?? env("TESSERA_AREAS") {
+            do {
+                configuration.areas = try AreaEndpoints.load(json: try Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ValidationError("cannot read the areas file \(path): it must be a JSON object of area name to endpoints")
+            }
+        }
         try await TesseraServerRunner.run(configuration, logger: makeLogger())
+    }
+}
+
+/// A duration option: the flag, else the environment variable, else the default; within `range`.
+func seconds(_ flag: Int64?, _ variable: String, default value: Int64, range: ClosedRange<Int64>, _ what: String) throws -> Int64 {
+    let chosen: Int64
+    if let flag { chosen = flag } else if let text = env(variable) {
+        guard let parsed = Int64(text) else { throw ValidationError("\(variable) must be a number of seconds") }
+        chosen = parsed
+    } else { chosen = value }
+    guard range.contains(chosen) else { throw ValidationError("\(what) must be \(range.lowerBound) to \(range.upperBound) seconds") }
+    return chosen
+}
+
+/// Options of the commands that act on a running deployment's data: the store, and the public URL that tokens
+/// name as their issuer (it must be the server's).
+struct AdminOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The server's public URL (env TESSERA_PUBLIC_URL; default http://127.0.0.1:8080).")
+    var publicURL: String?
+    @Option(help: "Host name of the site to act on (default: the default site).")
+    var site: String?
+
+    func open() async throws -> (Services, Site) {
+        var configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 8080, dataDirectory: store.resolvedDataDir, publicURL: publicURL ?? env("TESSERA_PUBLIC_URL"),
+            databaseURL: store.resolvedDatabaseURL, adminPassword: nil, authTokenLifetime: 561_600, masterKey: env("TESSERA_MASTER_KEY"))
+        configuration.signingKeyRotation = 0
+        let services = try await TesseraServerRunner.openServices(configuration, logger: makeLogger())
+        let sites = try await services.store.sites()
+        let chosen: Site?
+        if let site {
+            let host = Hostname.normalise(site)
+            chosen = sites.first { $0.hostnames.contains(host ?? "") || $0.id.lowercasedString == site.lowercased() }
+        } else {
+            chosen = sites.first(where: \.isDefault)
+        }
+        guard let chosen else {
+            try? await services.store.close()
+            throw ValidationError(site == nil ? "no default site yet: start the server once" : "no site answers on \(site!)")
+        }
+        return (services, chosen)
+    }
+}
+
+struct AppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "app", abstract: "Manage OAuth applications.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an application; prints its client id and (once) its secret.")
+        @Option(help: "Application name.") var name: String
+        @Option(help: "backend, confidential or public.") var type: String
+        @Option(help: "client_secret_basic (default), client_secret_post or client_secret_jwt; public applications use none.")
+        var authMethod: String?
+        @Option(name: .customLong("redirect-uri"), help: "Allowed redirect URI (repeatable).") var redirectURIs: [String] = []
+        @Flag(help: "Let users of every site use it (multi-tenant).") var multiTenant = false
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            guard let type = ApplicationType(rawValue: type) else { throw ValidationError("type must be backend, confidential or public") }
+            let methodText = authMethod ?? (type == .public ? "none" : "client_secret_basic")
+            guard let method = ClientAuthMethod(rawValue: methodText) else {
+                throw ValidationError("auth method must be client_secret_basic, client_secret_post, client_secret_jwt or none")
+            }
+            let (services, site) = try await admin.open()
+            do {
+                let (application, secret) = try await services.oauth.register(site: site, name: name, type: type, authMethod: method,
+                                                                                redirectURIs: redirectURIs, multiTenant: multiTenant)
+                print("client_id: \(application.clientID)")
+                if let secret { print("client_secret: \(secret)") }
+                try await services.store.close()
+            } catch let error as ServiceError {
+                try? await services.store.close()
+                throw ValidationError(error.message)
+            }
+        }
+    }
+}
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage the RS256 signing keys.",
+                                                    subcommands: [Rotate.self, List.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a new signing key current; the old one keeps verifying.")
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let (services, site) = try await admin.open()
+            let kid = try await services.keyRing.rotate(site: site.id)
+            print("rotated: \(kid)")
+            try await services.store.close()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a site's signing keys, newest first.")
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let (services, site) = try await admin.open()
+            for (index, key) in try await services.store.signingKeys(site: site.id).enumerated() {
+                let state = index == 0 ? "current" : index == 1 ? "previous" : "retired"
+                print("\(key.kid)\t\(state)\t\(ISO8601DateFormatter().string(from: key.createdAt))")
+            }
+            try await services.store.close()
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Act for a user.", subcommands: [BasicToken.self])
+
+    struct BasicToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "basic-token", abstract: "Print a \"Generate Key\" basic token, to exchange at /public/user/refresh.")
+        @Option(help: "The user's name.") var username: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let (services, site) = try await admin.open()
+            defer { Task { try? await services.store.close() } }
+            guard let user = try await services.store.user(site: site.id, username: username), user.status == .active else {
+                throw ValidationError("no active user \(username) in this site")
+            }
+            guard user.can(.myAccessKey) || user.can(.accessKey) else {
+                throw ValidationError("\(username) has neither the My Access Key nor the Access Key permission")
+            }
+            print(try await services.cxoneTokens.basicToken(user: user, site: site))
+            try await services.store.close()
+        }
     }
 }
 
@@ -85,6 +239,9 @@ struct SiteCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a site answering on the given host names.")
         @Option(help: "Site name.") var name: String
         @Option(name: .customLong("hostname"), help: "Host name routed to this site (repeatable).") var hostnames: [String]
+        @Option(help: "CXone business unit number (icBUId).") var businessUnit: Int = 1000
+        @Option(help: "CXone area: na1, au1, eu1, ...") var area: String = "na1"
+        @Option(help: "CXone cluster (icClusterId).") var cluster: String = "C1"
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -92,8 +249,12 @@ struct SiteCommand: AsyncParsableCommand {
             let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: logger)
             defer { Task { try? await db.close() } }
             try await db.migrate()
+            let tenant: TenantProfile
+            do { tenant = try TenantProfile.validated(businessUnit: businessUnit, area: area, cluster: cluster) } catch {
+                throw ValidationError(error.message)
+            }
             let created = try await SiteService(store: db, hasher: PasswordHasher())
-                .createSite(name: name, hostnames: hostnames, adminPassword: env("TESSERA_ADMIN_PASSWORD"))
+                .createSite(name: name, hostnames: hostnames, adminPassword: env("TESSERA_ADMIN_PASSWORD"), tenant: tenant)
             print("Created site \(created.site.id.lowercasedString) (\(created.site.hostnames.joined(separator: ", ")))")
             if let password = created.generatedPassword {
                 print("Its administrator 'admin' has the password: \(password) (shown once)")

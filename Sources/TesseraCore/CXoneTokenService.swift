@@ -1,0 +1,278 @@
+import Foundation
+import TesseraCrypto
+
+/// What a token endpoint hands out.
+public struct IssuedTokens: Sendable {
+    public var accessToken: String
+    public var idToken: String
+    public var refreshToken: String?
+    public var expiresIn: Int64
+    public var refreshExpiresIn: Int64
+    /// The refresh-token family: CXone's `sessionId`.
+    public var familyID: UUID
+}
+
+/// What verifying a CXone access token established.
+public struct VerifiedAccessToken: Sendable {
+    public var user: User
+    /// The client the token was issued to; nil for tokens from an access key or a basic token.
+    public var clientID: String?
+    public var scope: String
+    public var jti: String
+    public var expires: Int64
+}
+
+/// Issues and verifies CXone's tokens: RS256 access tokens and id_tokens with the CXone claim set, opaque refresh
+/// tokens that rotate on every use (stored as keyed hashes, grouped in families), and the "Generate Key" basic
+/// token. Lifetimes come from `Settings`.
+public final class CXoneTokenService: Sendable {
+    /// The audience of tokens that no client asked for (access key, basic token): CXone writes client ids there.
+    public static let accessKeyAudience = "access-key"
+    /// `token_use` tells Tessera's own token kinds apart, so that an id_token or a basic token is never taken for
+    /// an access token. Clients ignore the claim.
+    enum TokenUse: String {
+        case access, id, basic
+    }
+
+    let keyRing: KeyRing
+    private let directory: Directory
+    private let store: any Store
+    private let masterKey: MasterKey
+    let settings: Settings
+    let now: @Sendable () -> Date
+
+    public init(keyRing: KeyRing, directory: Directory, store: any Store, masterKey: MasterKey, settings: Settings,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.keyRing = keyRing
+        self.directory = directory
+        self.store = store
+        self.masterKey = masterKey
+        self.settings = settings
+        self.now = now
+    }
+
+    var epoch: Int64 { Int64(now().timeIntervalSince1970) }
+
+    // MARK: Claims
+
+    /// The CXone claim set of a user, as the reference lists it (§2.10), without the time and audience claims.
+    public func userClaims(_ user: User, site: Site) -> [(String, JSONValue)] {
+        let endpoints = settings.endpoints(of: site)
+        let (given, family) = Self.splitName(user.fullName)
+        let role = user.role
+        return [
+            ("iss", .string(settings.oidcIssuer(of: site))),
+            ("sub", .string("user:" + user.guid.lowercasedString)),
+            ("tenantId", .string(site.id.lowercasedString)),
+            ("tenant", .string(site.name)),
+            ("userId", .string(user.guid.lowercasedString)),
+            ("icBUId", .number(Double(site.tenant.businessUnit))),
+            ("icAgentId", .string(String(user.id))),
+            ("icSPId", .string("1")),
+            ("icClusterId", .string(site.tenant.cluster)),
+            ("icDomain", .string(endpoints.acdDomain)),
+            ("area", .string(site.tenant.area)),
+            ("name", .string(user.email.isEmpty ? user.username : user.email)),
+            ("given_name", .string(given)),
+            ("family_name", .string(family)),
+            ("role", .object([
+                "legacyId": .string(role.name),
+                "id": .string(Self.roleID(role.name)),
+                "lastUpdateTime": .number(Double(Int64(site.createdAt.timeIntervalSince1970) * 1000)),
+                "secondaryRoles": .array([]),
+            ])),
+            ("views", .object([:])),
+        ]
+    }
+
+    /// "Given Family" → ("Given", "Family"); one word is the given name.
+    static func splitName(_ fullName: String) -> (String, String) {
+        let trimmed = fullName.trimmingCharacters(in: .whitespaces)
+        guard let space = trimmed.lastIndex(of: " ") else { return (trimmed, "") }
+        return (String(trimmed[..<space]).trimmingCharacters(in: .whitespaces), String(trimmed[trimmed.index(after: space)...]))
+    }
+
+    /// A stable UUID per role name (roles are fixed, CXone gives each an id).
+    static func roleID(_ name: String) -> String {
+        var bytes = Array(masterlessDigest("role:" + name.lowercased()).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+                           bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).lowercasedString
+    }
+
+    private static func masterlessDigest(_ text: String) -> [UInt8] {
+        Secrets.hmacSHA256(key: Array("tessera-role-id".utf8), message: Array(text.utf8))
+    }
+
+    // MARK: Issuing
+
+    /// Issues an access token, an id_token and (unless `refresh` is false) a refresh token of `family`.
+    public func issue(user: User, site: Site, clientID: String?, scope: String = "openid", authTime: Int64? = nil, nonce: String? = nil,
+                      family: UUID = UUID(), refresh: Bool = true) async throws -> IssuedTokens {
+        let key = try await keyRing.signingKey(site: site.id)
+        let iat = epoch
+        let exp = iat + settings.accessTokenLifetime
+        let claims = userClaims(user, site: site)
+        let times: [(String, JSONValue)] = [("iat", .number(Double(iat))), ("exp", .number(Double(exp)))]
+        var accessClaims = claims
+        accessClaims.append(("aud", .string((clientID ?? Self.accessKeyAudience) + "@cxone")))
+        accessClaims += times
+        accessClaims.append(("jti", .string(UUID().lowercasedString)))
+        accessClaims.append(("scope", .string(scope)))
+        if let clientID { accessClaims.append(("client_id", .string(clientID))) }
+        accessClaims.append(("token_use", .string(TokenUse.access.rawValue)))
+        let accessToken = try key.signJWT(claims: accessClaims)
+
+        var idClaims = claims
+        idClaims.append(("aud", .string(clientID ?? Self.accessKeyAudience)))
+        idClaims += times
+        if let authTime { idClaims.append(("auth_time", .number(Double(authTime)))) }
+        if let nonce { idClaims.append(("nonce", .string(nonce))) }
+        idClaims.append(("at_hash", .string(Self.atHash(accessToken))))
+        idClaims.append(("token_use", .string(TokenUse.id.rawValue)))
+        let idToken = try key.signJWT(claims: idClaims)
+
+        var refreshToken: String?
+        if refresh {
+            let raw = Base64URL.encode(Secrets.randomBytes(32))
+            try await store.insertRefreshToken(RefreshToken(
+                hash: refreshHash(raw), familyID: family, siteID: site.id, userID: user.id, clientID: clientID, scope: scope,
+                authTime: authTime ?? iat, createdAt: now(), expiresAt: Date(timeIntervalSince1970: TimeInterval(iat + settings.refreshTokenLifetime))
+            ))
+            refreshToken = raw
+        }
+        return IssuedTokens(accessToken: accessToken, idToken: idToken, refreshToken: refreshToken, expiresIn: settings.accessTokenLifetime,
+                            refreshExpiresIn: settings.refreshTokenLifetime, familyID: family)
+    }
+
+    /// OIDC Core §3.1.3.6: base64url of the left half of SHA-256 of the access token.
+    static func atHash(_ accessToken: String) -> String {
+        Base64URL.encode(Secrets.sha256(Array(accessToken.utf8)).prefix(16))
+    }
+
+    /// The keyed hash under which a refresh token (or code) is stored.
+    func refreshHash(_ raw: String) -> String {
+        Secrets.hex(masterKey.derive256("refresh-token", raw))
+    }
+
+    /// The "Generate Key" token of seed 003: a short-lived JWT that can only be exchanged at
+    /// `/public/user/refresh`, never used as a bearer token.
+    public func basicToken(user: User, site: Site) async throws -> String {
+        let key = try await keyRing.signingKey(site: site.id)
+        let iat = epoch
+        var claims = userClaims(user, site: site)
+        claims += [("aud", .string(Self.accessKeyAudience)), ("iat", .number(Double(iat))), ("exp", .number(Double(iat + settings.basicTokenLifetime))),
+                   ("jti", .string(UUID().lowercasedString)), ("token_use", .string(TokenUse.basic.rawValue))]
+        return try key.signJWT(claims: claims)
+    }
+
+    // MARK: Refreshing
+
+    /// Rotates a refresh token: the presented one is spent, a new one of the same family comes back with new
+    /// access and id tokens. A token presented a second time revokes its family. `client` is the authenticated
+    /// client, if any: a token issued to a client needs that client; one issued to none refreshes without.
+    public func refresh(_ raw: String, site: Site, client: Application?) async throws(OAuthError) -> IssuedTokens {
+        let invalid = OAuthError.invalidGrant("refresh token is invalid, expired or revoked")
+        guard !raw.isEmpty, raw.utf8.count <= 512 else { throw invalid }
+        let consumed: Consumption<RefreshToken>
+        do { consumed = try await store.consumeRefreshToken(hash: refreshHash(raw)) } catch { throw OAuthError.serverError(error) }
+        switch consumed {
+        case .invalid: throw invalid
+        case .reused: throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is revoked")
+        case .fresh(let token):
+            guard token.siteID == site.id, token.expiresAt > now() else { throw invalid }
+            if token.clientID != client?.clientID, token.clientID != nil {
+                // Someone other than its client holds the token: treat it as stolen.
+                try? await store.revokeRefreshFamily(token.familyID)
+                throw OAuthError.invalidGrant("refresh token was issued to another client")
+            }
+            let user: User
+            do {
+                guard let found = try await directory.user(site: site.id, id: token.userID), found.status == .active, !found.isAnonymous else {
+                    throw invalid
+                }
+                user = found
+                return try await issue(user: user, site: site, clientID: token.clientID, scope: token.scope, authTime: token.authTime,
+                                       family: token.familyID)
+            } catch let error as OAuthError {
+                throw error
+            } catch {
+                throw OAuthError.serverError(error)
+            }
+        }
+    }
+
+    // MARK: Verifying
+
+    /// Verifies a bearer access token of this site: RS256 under a published key, this issuer, not expired, its
+    /// user active. Throws `ServiceError.unauthenticated` (401) otherwise.
+    public func verifyAccessToken(_ raw: String, site: Site) async throws -> VerifiedAccessToken {
+        let (jwt, user) = try await verify(raw, site: site, use: .access)
+        return VerifiedAccessToken(user: user, clientID: jwt.claims["client_id"]?.string, scope: jwt.claims["scope"]?.string ?? "openid",
+                                   jti: jwt.claims["jti"]?.string ?? "", expires: jwt.time("exp") ?? 0)
+    }
+
+    /// Verifies a basic token from "Generate Key" and returns its user.
+    public func verifyBasicToken(_ raw: String, site: Site) async throws -> User {
+        try await verify(raw, site: site, use: .basic).1
+    }
+
+    private func verify(_ raw: String, site: Site, use: TokenUse) async throws -> (CompactJWT, User) {
+        let invalid = ServiceError.unauthenticated("invalid access token")
+        guard let jwt = CompactJWT.parse(raw), jwt.header["alg"]?.string == "RS256", let kid = jwt.header["kid"]?.string, kid.utf8.count <= 64,
+              let key = try await keyRing.verifyingKey(site: site.id, kid: kid), key.verifies(jwt)
+        else { throw invalid }
+        let now = epoch
+        guard jwt.claims["token_use"]?.string == use.rawValue, jwt.claims["iss"]?.string == settings.oidcIssuer(of: site),
+              jwt.claims["tenantId"]?.string == site.id.lowercasedString,
+              let exp = jwt.time("exp"), exp > now, jwt.time("iat").map({ $0 <= now + 300 }) ?? false,
+              let agent = jwt.claims["icAgentId"]?.string, agent.utf8.count <= 10, let userID = Int(agent),
+              let sub = jwt.claims["sub"]?.string
+        else { throw ServiceError.unauthenticated("access token expired or not for this site") }
+        guard let user = try await directory.user(site: site.id, id: userID), sub == "user:" + user.guid.lowercasedString else { throw invalid }
+        guard user.status == .active else { throw ServiceError.unauthenticated("the token's user is deactivated") }
+        return (jwt, user)
+    }
+
+    /// The kind of bearer value: an RS256 JWT is a CXone token, anything else belongs to another verifier.
+    public static func isCXoneToken(_ raw: String) -> Bool {
+        guard let dot = raw.utf8.firstIndex(of: UInt8(ascii: ".")), let header = Base64URL.decode(raw[..<dot]),
+              let object = JSONValue.parseObject(header) else { return false }
+        return object["alg"]?.string == "RS256"
+    }
+}
+
+/// An error of the OAuth token endpoints (RFC 6749 §5.2), rendered as `{"error", "error_description"}`.
+public struct OAuthError: Error, Sendable {
+    public var code: String
+    public var description: String
+    /// 400, or 401 for `invalid_client`.
+    public var status: Int
+    /// The client authenticated with Basic: a 401 then carries `WWW-Authenticate: Basic`.
+    public var basicChallenge = false
+    /// An unexpected failure underneath (store unavailable): logged by type, answered 500/503.
+    public var underlying: (any Error)?
+
+    public init(code: String, description: String, status: Int = 400) {
+        self.code = code
+        self.description = description
+        self.status = status
+    }
+
+    public static func invalidRequest(_ d: String) -> OAuthError { OAuthError(code: "invalid_request", description: d) }
+    public static func invalidGrant(_ d: String) -> OAuthError { OAuthError(code: "invalid_grant", description: d) }
+    public static func invalidClient(_ d: String, basic: Bool = false) -> OAuthError {
+        var error = OAuthError(code: "invalid_client", description: d, status: 401)
+        error.basicChallenge = basic
+        return error
+    }
+    public static func unauthorizedClient(_ d: String) -> OAuthError { OAuthError(code: "unauthorized_client", description: d) }
+    public static func unsupportedGrantType(_ d: String) -> OAuthError { OAuthError(code: "unsupported_grant_type", description: d) }
+    public static func serverError(_ error: any Error) -> OAuthError {
+        if let error = error as? OAuthError { return error }
+        var wrapped = OAuthError(code: "temporarily_unavailable", description: "the server cannot answer now; try again", status: 503)
+        wrapped.underlying = error
+        return wrapped
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TesseraCore
+import TesseraCrypto
+
+/// Reading and writing the CXone wire format: JSON answers, OAuth error bodies, and request bodies that may be
+/// JSON or form-encoded whatever their declared content type (NICE's own SDK posts form bodies labelled
+/// application/json).
+enum CXoneIO {
+    /// Paths of the CXone surface: their errors are JSON, not deki documents.
+    static func owns(_ path: String) -> Bool {
+        path.hasPrefix("/auth/") || path.hasPrefix("/.well-known/") || path.hasPrefix("/authentication/")
+            || path.hasPrefix("/access-key-management/") || path.hasPrefix("/public/")
+    }
+
+    /// Endpoints that authenticate on their own terms (client credentials, keys in the body) or need nothing:
+    /// caller resolution leaves them alone, so that a Basic header is not taken for a failed bearer.
+    static func readsOwnCredentials(_ path: String) -> Bool {
+        path == "/auth/token" || path == "/authentication/v1/token/access-key" || path == "/public/user/refresh"
+            || path == "/auth/jwks" || path.hasPrefix("/.well-known/")
+    }
+
+    /// RFC 6749 §5.1: token answers must not be cached.
+    static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
+
+    static func json(_ members: [(String, JSONValue)], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: JSONValue.serialise(members))))
+    }
+
+    /// `{"error", "error_description"}` (RFC 6749 §5.2), with NICE's camel-case `errorDescription` beside it.
+    static func error(_ status: HTTPResponse.Status, code: String, description: String, headers: HTTPFields = [:]) -> Response {
+        var fields = noStore
+        fields.append(contentsOf: headers)
+        return json([("error", .string(code)), ("error_description", .string(description)), ("errorDescription", .string(description))],
+                    status: status, headers: fields)
+    }
+
+    static func tokenResponse(_ tokens: IssuedTokens) -> Response {
+        var members: [(String, JSONValue)] = [
+            ("access_token", .string(tokens.accessToken)), ("token_type", .string("Bearer")), ("expires_in", int(tokens.expiresIn)),
+        ]
+        if let refresh = tokens.refreshToken {
+            members += [("refresh_token", .string(refresh)), ("refresh_token_expires_in", int(tokens.refreshExpiresIn))]
+        }
+        members.append(("id_token", .string(tokens.idToken)))
+        return json(members, headers: noStore)
+    }
+
+    static func int(_ value: some BinaryInteger) -> JSONValue { .number(Double(value)) }
+
+    /// The parameters of a body: a JSON object (strings, numbers and booleans as text) or a form. A parameter
+    /// given twice is refused (RFC 6749 §3.2).
+    static func parameters(_ request: Request) async throws -> [String: String] {
+        var buffer = try await request.body.collect(upTo: Limits.maxBodyBytes)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        let mediaType = request.headers[.contentType].map { $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        switch mediaType {
+        case nil, "application/json", "application/x-www-form-urlencoded", "text/plain": break
+        case let other?: throw UnsupportedMediaType(mediaType: String(other.prefix(64)))
+        }
+        let firstVisible = bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        if firstVisible == UInt8(ascii: "{") {
+            guard let object = JSONValue.parseObject(bytes) else { throw ServiceError.invalidInput("the body is not valid JSON") }
+            return object.compactMapValues { value in
+                switch value {
+                case .string(let s): s
+                case .number(let n): n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+                case .bool(let b): b ? "true" : "false"
+                default: nil
+                }
+            }
+        }
+        return try form(bytes)
+    }
+
+    /// application/x-www-form-urlencoded: `+` is a space, `%XX` a byte; invalid escapes are refused.
+    static func form(_ bytes: [UInt8]) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = formDecode(parts[0]), let value = formDecode(parts.count > 1 ? parts[1] : []) else {
+                throw ServiceError.invalidInput("the body is neither JSON nor a valid form")
+            }
+            guard !name.isEmpty else { continue }
+            guard result[name] == nil else { throw ServiceError.invalidInput("parameter \(name.prefix(64)) is given more than once") }
+            result[name] = value
+        }
+        return result
+    }
+
+    static func formDecode(_ bytes: ArraySlice<UInt8>) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                out.append(0x20)
+            } else if byte == UInt8(ascii: "%") {
+                guard index + 2 < bytes.endIndex,
+                      let value = Secrets.unhex(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self))?.first
+                else { return nil }
+                out.append(value)
+                index += 2
+            } else {
+                out.append(byte)
+            }
+            index += 1
+        }
+        return String(validating: out, as: UTF8.self)
+    }
+
+    /// `Authorization: Basic base64(id:secret)`, each part form-decoded (RFC 6749 §2.3.1). nil when there is
+    /// no Authorization header; throws for one that is not Basic or not well formed.
+    static func basicCredentials(_ request: Request) throws(OAuthError) -> (id: String, secret: String)? {
+        guard let header = request.headers[.authorization] else { return nil }
+        guard header.utf8.count <= 4096, header.count > 6, header.prefix(6).lowercased() == "basic " else {
+            throw .invalidClient("the token endpoint takes client credentials as Basic, in the body, or as an assertion")
+        }
+        guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+              let id = formDecode(ArraySlice(text[..<colon].utf8)), let secret = formDecode(ArraySlice(text[text.index(after: colon)...].utf8))
+        else { throw .invalidClient("malformed Basic credentials", basic: true) }
+        return (id, secret)
+    }
+}
