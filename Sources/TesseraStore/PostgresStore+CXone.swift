@@ -6,13 +6,23 @@ import TesseraCrypto
 /// Tenants, signing keys, access keys, OAuth clients and grants in PostgreSQL.
 extension PostgresStore {
     public func updateTenant(site: UUID, _ tenant: TenantProfile) async throws {
-        try await client.withTransaction(logger: logger) { db in
+        try await transaction { db in
             let rows = try await db.query("""
                 UPDATE sites SET business_unit = \(tenant.businessUnit), area = \(tenant.area), cluster = \(tenant.cluster)
                 WHERE id = \(site) RETURNING id
                 """, logger: logger)
             guard try await Self.any(rows) else { throw StoreError.notFound }
             try await announce(.sites, on: db)
+        }
+    }
+
+    /// A transaction whose own errors (`StoreError`) come out unwrapped.
+    func transaction<T>(isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await client.withTransaction(logger: logger, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? StoreError { throw inner }
+            throw error
         }
     }
 
@@ -34,7 +44,7 @@ extension PostgresStore {
     }
 
     public func addSigningKey(_ key: StoredSigningKey, ifNewestIs newest: String?) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { db in
+        try await transaction { db in
             // The site row's lock orders instances that rotate at the same moment.
             _ = try await Self.any(try await db.query("SELECT id FROM sites WHERE id = \(key.siteID) FOR UPDATE", logger: logger))
             var top: (String, Int)?
@@ -144,7 +154,7 @@ extension PostgresStore {
     }
 
     public func consumeRefreshToken(hash: String) async throws -> Consumption<RefreshToken> {
-        try await client.withTransaction(logger: logger) { db in
+        try await transaction { db in
             let rows = try await db.query("""
                 SELECT family_id, site_id, user_id, client_id, scope, auth_time, created_at, expires_at, used_at, revoked
                 FROM refresh_tokens WHERE token_hash = \(hash) FOR UPDATE
@@ -178,7 +188,7 @@ extension PostgresStore {
     }
 
     public func consumeAuthorizationCode(hash: String) async throws -> Consumption<AuthorizationCode> {
-        try await client.withTransaction(logger: logger) { db in
+        try await transaction { db in
             let rows = try await db.query("""
                 SELECT site_id, client_id, user_id, redirect_uri, code_challenge, nonce, scope, auth_time, family_id, created_at, expires_at, used_at
                 FROM authorization_codes WHERE code_hash = \(hash) FOR UPDATE

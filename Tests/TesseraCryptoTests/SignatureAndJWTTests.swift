@@ -128,3 +128,57 @@ import TesseraCrypto
         #expect(first.derive256("a", "b") != first.derive256("a|b"))
     }
 }
+
+@Suite struct RS256AndJWSTests {
+    @Test func signedTokensVerifyOnlyUnderTheirKey() throws {
+        let key = try RSASigningKey.generate()
+        let other = try RSASigningKey.generate()
+        let token = try key.signJWT(claims: [("sub", .string("user:1")), ("n", .number(42))])
+        let jwt = try #require(CompactJWT.parse(token))
+        #expect(jwt.header["alg"]?.string == "RS256" && jwt.header["kid"]?.string == key.kid && jwt.header["typ"]?.string == "JWT")
+        #expect(jwt.claims["sub"]?.string == "user:1")
+        #expect(key.publicKey.verifies(jwt))
+        #expect(!other.publicKey.verifies(jwt))
+        // A changed payload, or the same signature under an HS header, does not verify.
+        let parts = token.split(separator: ".")
+        let forged = try #require(CompactJWT.parse(parts[0] + "." + Base64URL.encode(Array(#"{"sub":"user:2"}"#.utf8)) + "." + parts[2]))
+        #expect(!key.publicKey.verifies(forged))
+        let hsHeader = Base64URL.encode(Array(#"{"alg":"HS256","kid":"x"}"#.utf8))
+        #expect(!key.publicKey.verifies(try #require(CompactJWT.parse(hsHeader + "." + parts[1] + "." + parts[2]))))
+        #expect(key.kid != other.kid)
+    }
+
+    @Test func sealedKeysOpenOnlyWithTheirSealKey() throws {
+        let key = try RSASigningKey.generate()
+        let seal = Secrets.randomBytes(32)
+        let sealed = try key.sealed(key: seal)
+        let reopened = try #require(RSASigningKey.unseal(sealed, key: seal))
+        #expect(reopened.kid == key.kid)
+        #expect(reopened.publicKey.n == key.publicKey.n && reopened.publicKey.e == "AQAB")
+        #expect(RSASigningKey.unseal(sealed, key: Secrets.randomBytes(32)) == nil)
+        var damaged = sealed
+        damaged[damaged.count / 2] ^= 1
+        #expect(RSASigningKey.unseal(damaged, key: seal) == nil)
+        // The modulus is 2048 bits.
+        #expect(Base64URL.decode(key.publicKey.n)?.count == 256)
+    }
+
+    /// RFC 7515 appendix A.1: an HS256 JWS and its key.
+    @Test func hmacJWSOfRFC7515AppendixA1Verifies() throws {
+        let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        let key = try #require(Base64URL.decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"))
+        let jwt = try #require(CompactJWT.parse(token))
+        #expect(jwt.verifiesHMAC(key: key))
+        #expect(!jwt.verifiesHMAC(key: Array(key.dropLast())))
+        #expect(!jwt.verifiesHS512(key: key))
+    }
+
+    /// RFC 4648 §10 test vectors.
+    @Test func base32MatchesRFC4648() {
+        let vectors = [("", ""), ("f", "MY======"), ("fo", "MZXQ===="), ("foo", "MZXW6==="), ("foob", "MZXW6YQ="), ("fooba", "MZXW6YTB"),
+                       ("foobar", "MZXW6YTBOI======")]
+        for (text, expected) in vectors { #expect(Base32.encode(Array(text.utf8)) == expected) }
+        #expect(Base32.encode(Secrets.randomBytes(32)).count == 56)
+        #expect(Base32.encode(Secrets.randomBytes(32)).hasSuffix("===="))
+    }
+}
