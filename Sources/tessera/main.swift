@@ -232,8 +232,30 @@ struct UserCommand: AsyncParsableCommand {
 
 struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "site", abstract: "Manage sites (tenants).", subcommands: [Create.self, List.self]
+        commandName: "site", abstract: "Manage sites (tenants).", subcommands: [Create.self, List.self, Update.self]
     )
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a site's CXone tenant profile.")
+        @Option(help: "CXone business unit number (icBUId).") var businessUnit: Int?
+        @Option(help: "CXone area: na1, au1, eu1, ...") var area: String?
+        @Option(help: "CXone cluster (icClusterId).") var cluster: String?
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let (services, site) = try await admin.open()
+            do {
+                let tenant = try TenantProfile.validated(businessUnit: businessUnit ?? site.tenant.businessUnit, area: area ?? site.tenant.area,
+                                                         cluster: cluster ?? site.tenant.cluster)
+                try await services.store.updateTenant(site: site.id, tenant)
+                print("\(site.id.lowercasedString)\tbusiness unit \(tenant.businessUnit)\tarea \(tenant.area)\tcluster \(tenant.cluster)")
+                try await services.store.close()
+            } catch let error as ServiceError {
+                try? await services.store.close()
+                throw ValidationError(error.message)
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a site answering on the given host names.")
@@ -271,7 +293,8 @@ struct SiteCommand: AsyncParsableCommand {
             let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: makeLogger())
             try await db.migrate()
             for site in try await db.sites() {
-                print("\(site.id.lowercasedString)\t\(site.name)\t\(site.isDefault ? "default" : "-")\t\(site.hostnames.joined(separator: ","))")
+                print("\(site.id.lowercasedString)\t\(site.name)\t\(site.isDefault ? "default" : "-")\t\(site.hostnames.joined(separator: ","))"
+                      + "\t\(site.tenant.businessUnit)\t\(site.tenant.area)\t\(site.tenant.cluster)")
             }
             try await db.close()
         }
