@@ -51,7 +51,9 @@ public final class OAuthService: Sendable {
     /// needs the secret itself to check an assertion's HMAC). 32 bytes in base64, like CXone's secrets.
     public func clientSecret(of application: Application) -> String? {
         guard let salt = application.secretSalt else { return nil }
-        return Data(masterKey.derive256("application-secret", application.siteID.lowercasedString, application.clientID, salt)).base64EncodedString()
+        // Base64url with its padding: no '+' or '/', so the secret reads the same whether a client form-encodes its
+        // Basic credentials (RFC 6749 §2.3.1) or not, as many do not.
+        return Base64URL.encode(masterKey.derive256("application-secret", application.siteID.lowercasedString, application.clientID, salt)) + "="
     }
 
     /// Registers an application directly (the command line; the registration API with approval comes later).
@@ -153,7 +155,9 @@ public final class OAuthService: Sendable {
         let epoch = Int64(now().timeIntervalSince1970)
         guard jwt.claims["sub"]?.string == application.clientID,
               audiences.contains(where: { $0 == request.endpointURL || $0 == issuer || $0 == issuer + "/auth/token" }),
-              let exp = jwt.time("exp"), exp > epoch - 30, exp <= epoch + 600,
+              // authlib's client_secret_jwt asks for an hour; the jti is remembered until exp, so the bound is what
+              // keeps that memory finite.
+              let exp = jwt.time("exp"), exp > epoch - 30, exp <= epoch + 3900,
               jwt.time("nbf").map({ $0 <= epoch + 30 }) ?? true,
               let jti = jwt.claims["jti"]?.string, !jti.isEmpty, jti.utf8.count <= 255
         else {

@@ -91,10 +91,9 @@ extension ErrorMiddleware {
             switch error {
             case .invalidInput(let m): return json(.badRequest, "invalid_request", m)
             case .unauthenticated(let m):
-                // RFC 6750 §3: a request without a token gets the bare challenge, a refused token the error code.
-                let challenge = request.headers[.authorization] == nil
-                    ? "Bearer realm=\"Tessera\"" : "Bearer realm=\"Tessera\", error=\"invalid_token\""
-                return json(.unauthorized, "invalid_token", m, [.wwwAuthenticate: challenge])
+                // NICE's spec gives every 401 of these endpoints error="invalid_token", a missing token included
+                // (RFC 6750 §3 would leave the code out there; it is a SHOULD NOT, and clients match the spec).
+                return json(.unauthorized, "invalid_token", m, [.wwwAuthenticate: "Bearer realm=\"Tessera\", error=\"invalid_token\""])
             case .forbidden(let m): return json(.forbidden, "access_denied", m)
             case .notFound(let m): return json(.notFound, "not_found", m)
             case .conflict(let m): return json(.conflict, "conflict", m)
