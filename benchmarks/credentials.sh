@@ -5,7 +5,8 @@
 connections=16
 source "$(dirname "$0")/common.sh"
 
-# Credentials: an auth token, a server token with its long-term JWT (restricted to admin), a browser token.
+# Credentials: an auth token, a server token with its long-term JWT (restricted to admin), a browser token, and a
+# CXone access token (from a "Generate Key" basic token).
 export BASE=$base PASSWORD=$password
 eval "$(python3 - <<'PY'
 import base64, hashlib, hmac, json, os, time, urllib.request
@@ -29,6 +30,9 @@ print(f"JWT={server['authorization'].split()[1]}")
 print(f"TKN=tkn_{key}_{epoch}_1_{sign(f'{key}_{epoch}_1')}")
 print(f"LEGACY={key}_{epoch}_=admin_{sign(f'{key}{epoch}=admin')}")
 print(f"BROWSER={browser['key']}")
+basic = json.loads(call("POST", "/public/user/basic-token", b"", {"Authorization": "Bearer " + token}))["token"]
+session = json.loads(call("POST", "/public/user/refresh", json.dumps({"token": basic}).encode(), {"Content-Type": "application/json"}))
+print(f"ACCESS={session['token']}")
 PY
 )"
 
@@ -41,3 +45,4 @@ run "users/current, tkn_ signature" -H "X-Deki-Token: $TKN" "$current"
 run "users/current, legacy signature (=admin)" -H "X-Deki-Token: $LEGACY" "$current"
 run "users/current, long-term JWT" -H "Authorization: Bearer $JWT" "$current"
 run "users/current, browser token + Origin" -H "X-Deki-Token: $BROWSER" -H "Origin: https://app.example.com" "$current"
+run "users/current, CXone access token (RS256)" -H "Authorization: Bearer $ACCESS" "$current"

@@ -733,6 +733,26 @@ def test_key_of_deactivated_user_gets_no_token(server, admin, tenant_id, issuer)
     check_claims(verify(server, tokens["access_token"], "access-key@cxone", issuer), issuer, user, "access-key@cxone")
 
 
+def test_access_token_works_on_the_expert_api_and_fails_there_as_seed_001_says(server, admin, tenant_id):
+    """One caller resolution: a CXone access token is a Bearer on users/current too. There, a token that does not
+    verify is Expert's 403 "invalid json web token", and one whose user was deactivated "invalid user requesting"."""
+    user = create_user(server, admin, "Contributor")
+    access = key_tokens(server, create_key(server, admin.authtoken, user.guid, tenant_id))["access_token"]
+    r = requests.get(server.url + "/@api/deki/users/current", params=JSON_OUT, headers=bearer(access), timeout=10)
+    assert r.status_code == 200, show(r)
+    assert r.json()["username"] == user.username
+    head, payload, signature = str(access).split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    r = requests.get(server.url + "/@api/deki/users/current", params=JSON_OUT, headers=bearer(f"{head}.{payload}.{flipped}"), timeout=10)
+    assert r.status_code == 403 and r.json()["message"] == "invalid json web token", show(r)
+    set_status(server, admin, user, "inactive")
+    try:
+        r = requests.get(server.url + "/@api/deki/users/current", params=JSON_OUT, headers=bearer(access), timeout=10)
+        assert r.status_code == 403 and r.json()["message"] == "invalid user requesting", show(r)
+    finally:
+        set_status(server, admin, user, "active")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 3. Access-key management: permissions, listing, paging, errors
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TesseraCrypto
 
 /// What a token endpoint hands out.
@@ -33,6 +34,9 @@ public final class CXoneTokenService: Sendable {
     enum TokenUse: String {
         case access, id, basic
     }
+
+    /// The refusal of a valid token whose user was deactivated since.
+    public static let deactivatedUser = "the token's user is deactivated"
 
     let keyRing: KeyRing
     private let directory: Directory
@@ -218,11 +222,34 @@ public final class CXoneTokenService: Sendable {
         try await verify(raw, site: site, use: .basic).1
     }
 
+    /// What checking a token's signature established, kept per token string: an RSA verification costs more than
+    /// the rest of a request. A remembered token is still re-checked for its expiry, its key still being published
+    /// and its user still being active on every use.
+    private struct Verified {
+        var jwt: CompactJWT
+        var site: UUID
+        var kid: String
+    }
+
+    private let verified = Mutex<[String: Verified]>([:])
+    private static let maxVerified = 10_000
+
     private func verify(_ raw: String, site: Site, use: TokenUse) async throws -> (CompactJWT, User) {
         let invalid = ServiceError.unauthenticated("invalid access token")
-        guard let jwt = CompactJWT.parse(raw), jwt.header["alg"]?.string == "RS256", let kid = jwt.header["kid"]?.string, kid.utf8.count <= 64,
-              let key = try await keyRing.verifyingKey(site: site.id, kid: kid), key.verifies(jwt)
-        else { throw invalid }
+        let jwt: CompactJWT
+        if let hit = verified.withLock({ $0[raw] }), hit.site == site.id,
+           try await keyRing.verifyingKeys(site: site.id).contains(where: { $0.kid == hit.kid }) {
+            jwt = hit.jwt
+        } else {
+            guard let parsed = CompactJWT.parse(raw), parsed.header["alg"]?.string == "RS256", let kid = parsed.header["kid"]?.string,
+                  kid.utf8.count <= 64, let key = try await keyRing.verifyingKey(site: site.id, kid: kid), key.verifies(parsed)
+            else { throw invalid }
+            jwt = parsed
+            verified.withLock { memo in
+                if memo.count >= Self.maxVerified { memo.removeAll(keepingCapacity: true) }
+                memo[raw] = Verified(jwt: parsed, site: site.id, kid: kid)
+            }
+        }
         let now = epoch
         guard jwt.claims["token_use"]?.string == use.rawValue, jwt.claims["iss"]?.string == settings.oidcIssuer(of: site),
               jwt.claims["tenantId"]?.string == site.id.lowercasedString,
@@ -231,7 +258,7 @@ public final class CXoneTokenService: Sendable {
               let sub = jwt.claims["sub"]?.string
         else { throw ServiceError.unauthenticated("access token expired or not for this site") }
         guard let user = try await directory.user(site: site.id, id: userID), sub == "user:" + user.guid.lowercasedString else { throw invalid }
-        guard user.status == .active else { throw ServiceError.unauthenticated("the token's user is deactivated") }
+        guard user.status == .active else { throw ServiceError.unauthenticated(Self.deactivatedUser) }
         return (jwt, user)
     }
 

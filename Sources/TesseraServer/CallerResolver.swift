@@ -62,9 +62,15 @@ struct CallerResolver: Sendable {
                     throw ServiceError.unauthenticated("unsupported Authorization header: use Bearer <token>")
                 }
                 // The CXone surface knows only CXone tokens: any other JWT there is an invalid token (401).
-                if Self.looksLikeJWT(token), CXoneIO.owns(request.uri.path) || CXoneTokenService.isCXoneToken(token) {
+                let cxoneSurface = CXoneIO.owns(request.uri.path)
+                if Self.looksLikeJWT(token), cxoneSurface || CXoneTokenService.isCXoneToken(token) {
                     kind = "access token"
-                    caller = Caller(site: site, user: try await services.cxoneTokens.verifyAccessToken(token, site: site).user, kind: .accessToken)
+                    do {
+                        caller = Caller(site: site, user: try await services.cxoneTokens.verifyAccessToken(token, site: site).user, kind: .accessToken)
+                    } catch ServiceError.unauthenticated(let reason) where !cxoneSurface {
+                        // Expert's surface answers every JWT that does not verify as seed 001's table does.
+                        throw ServiceError.forbidden(reason == CXoneTokenService.deactivatedUser ? "invalid user requesting" : "invalid json web token")
+                    }
                 } else if Self.looksLikeJWT(token) {
                     kind = "long-term JWT"
                     let (user, _) = try await services.credentials.verifyLongTermJWT(token, site: site)
