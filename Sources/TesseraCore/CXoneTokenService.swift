@@ -222,52 +222,67 @@ public final class CXoneTokenService: Sendable {
         try await verify(raw, site: site, use: .basic).1
     }
 
-    /// What checking a token's signature established, kept per token string: an RSA verification costs more than
-    /// the rest of a request. A remembered token is still re-checked for its expiry, its key still being published
-    /// and its user still being active on every use.
+    /// What verifying a token established, kept per token string: an RSA verification costs more than the rest of
+    /// a request. A token's claims never change, so a remembered token is re-checked only for what can: its expiry,
+    /// its key still being published, and its user still being active.
     private struct Verified {
         var jwt: CompactJWT
         var site: UUID
         var kid: String
+        var use: TokenUse
+        var userID: Int
+        var guid: UUID
+        var expires: Int64
     }
 
     private let verified = Mutex<[String: Verified]>([:])
     private static let maxVerified = 10_000
 
     private func verify(_ raw: String, site: Site, use: TokenUse) async throws -> (CompactJWT, User) {
-        let invalid = ServiceError.unauthenticated("invalid access token")
-        let jwt: CompactJWT
-        if let hit = verified.withLock({ $0[raw] }), hit.site == site.id,
+        let now = epoch
+        let checked: Verified
+        if let hit = verified.withLock({ $0[raw] }), hit.site == site.id, hit.use == use,
            try await keyRing.verifyingKeys(site: site.id).contains(where: { $0.kid == hit.kid }) {
-            jwt = hit.jwt
+            checked = hit
         } else {
-            guard let parsed = CompactJWT.parse(raw), parsed.header["alg"]?.string == "RS256", let kid = parsed.header["kid"]?.string,
-                  kid.utf8.count <= 64, let key = try await keyRing.verifyingKey(site: site.id, kid: kid), key.verifies(parsed)
-            else { throw invalid }
-            jwt = parsed
+            checked = try await verifyFully(raw, site: site, use: use, now: now)
             verified.withLock { memo in
                 if memo.count >= Self.maxVerified { memo.removeAll(keepingCapacity: true) }
-                memo[raw] = Verified(jwt: parsed, site: site.id, kid: kid)
+                memo[raw] = checked
             }
         }
-        let now = epoch
+        guard checked.expires > now else { throw ServiceError.unauthenticated("access token expired") }
+        guard let user = try await directory.user(site: site.id, id: checked.userID), user.guid == checked.guid else {
+            throw ServiceError.unauthenticated("invalid access token")
+        }
+        guard user.status == .active else { throw ServiceError.unauthenticated(Self.deactivatedUser) }
+        return (checked.jwt, user)
+    }
+
+    /// Signature under a published key of the site, then the claims: kind, issuer, tenant, times, subject.
+    private func verifyFully(_ raw: String, site: Site, use: TokenUse, now: Int64) async throws -> Verified {
+        let invalid = ServiceError.unauthenticated("invalid access token")
+        guard let jwt = CompactJWT.parse(raw), jwt.header["alg"]?.string == "RS256", let kid = jwt.header["kid"]?.string, kid.utf8.count <= 64,
+              let key = try await keyRing.verifyingKey(site: site.id, kid: kid), key.verifies(jwt)
+        else { throw invalid }
         guard jwt.claims["token_use"]?.string == use.rawValue, jwt.claims["iss"]?.string == settings.oidcIssuer(of: site),
               jwt.claims["tenantId"]?.string == site.id.lowercasedString,
               let exp = jwt.time("exp"), exp > now, jwt.time("iat").map({ $0 <= now + 300 }) ?? false,
               let agent = jwt.claims["icAgentId"]?.string, agent.utf8.count <= 10, let userID = Int(agent),
-              let sub = jwt.claims["sub"]?.string
+              let sub = jwt.claims["sub"]?.string, sub.hasPrefix("user:"), let guid = UUID(uuidString: String(sub.dropFirst(5)))
         else { throw ServiceError.unauthenticated("access token expired or not for this site") }
-        guard let user = try await directory.user(site: site.id, id: userID), sub == "user:" + user.guid.lowercasedString else { throw invalid }
-        guard user.status == .active else { throw ServiceError.unauthenticated(Self.deactivatedUser) }
-        return (jwt, user)
+        return Verified(jwt: jwt, site: site.id, kid: kid, use: use, userID: userID, guid: guid, expires: exp)
     }
 
-    /// The kind of bearer value: an RS256 JWT is a CXone token, anything else belongs to another verifier.
+    /// True for a token signed by this service (an RS256 JWT of Tessera's), whichever kind it is.
+    /// Compares the header's stable prefix (every token signed here starts `{"alg":"RS256","typ":"JWT","kid":"`),
+    /// since this runs for every bearer JWT. Other RS256 tokens are not Tessera's and fail whichever verifier gets them.
     public static func isCXoneToken(_ raw: String) -> Bool {
-        guard let dot = raw.utf8.firstIndex(of: UInt8(ascii: ".")), let header = Base64URL.decode(raw[..<dot]),
-              let object = JSONValue.parseObject(header) else { return false }
-        return object["alg"]?.string == "RS256"
+        raw.utf8.starts(with: headerPrefix.utf8)
     }
+
+    /// base64url of the header's first 33 bytes (a multiple of 3, so its encoding never depends on what follows).
+    static let headerPrefix = Base64URL.encode(Array(#"{"alg":"RS256","typ":"JWT","kid":""#.utf8).prefix(33))
 }
 
 /// An error of the OAuth token endpoints (RFC 6749 §5.2), rendered as `{"error", "error_description"}`.
