@@ -163,7 +163,7 @@ extension PostgresStore {
                 .decode((String, UUID, Int, String?, String, Int64, Int64, Int64, Int64?, Bool).self) {
                 guard !revoked, let familyID = UUID(uuidString: family) else { return .invalid }
                 if used != nil {
-                    try await db.query("UPDATE refresh_tokens SET revoked = TRUE WHERE family_id = \(family)", logger: logger)
+                    try await revoke(family: family, on: db)
                     return .reused
                 }
                 try await db.query("UPDATE refresh_tokens SET used_at = \(seconds(Date())) WHERE token_hash = \(hash)", logger: logger)
@@ -175,7 +175,11 @@ extension PostgresStore {
     }
 
     public func revokeRefreshFamily(_ family: UUID) async throws {
-        try await client.query("UPDATE refresh_tokens SET revoked = TRUE WHERE family_id = \(family.lowercasedString)", logger: logger)
+        try await client.withConnection { db in try await revoke(family: family.lowercasedString, on: db) }
+    }
+
+    private func revoke(family: String, on db: PostgresConnection) async throws {
+        try await db.query("UPDATE refresh_tokens SET revoked = TRUE WHERE family_id = \(family)", logger: logger)
     }
 
     public func insertAuthorizationCode(_ code: AuthorizationCode) async throws {
@@ -198,7 +202,7 @@ extension PostgresStore {
                 let family = try r["family_id"].decode(String.self)
                 guard let familyID = UUID(uuidString: family) else { return .invalid }
                 if try r["used_at"].decode(Int64?.self) != nil {
-                    try await db.query("UPDATE refresh_tokens SET revoked = TRUE WHERE family_id = \(family)", logger: logger)
+                    try await revoke(family: family, on: db)
                     return .reused
                 }
                 try await db.query("UPDATE authorization_codes SET used_at = \(seconds(Date())) WHERE code_hash = \(hash)", logger: logger)

@@ -143,7 +143,7 @@ extension SQLiteStore {
                 else { return .commit }
                 if row["revoked"] as Bool { return .commit }
                 if (row["used_at"] as Int64?) != nil {
-                    try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?", arguments: [family.lowercasedString])
+                    try Self.revoke(family: family, db: db)
                     result = .reused
                     return .commit
                 }
@@ -158,9 +158,11 @@ extension SQLiteStore {
     }
 
     public func revokeRefreshFamily(_ family: UUID) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?", arguments: [family.lowercasedString])
-        }
+        try await pool.write { db in try Self.revoke(family: family, db: db) }
+    }
+
+    private static func revoke(family: UUID, db: Database) throws {
+        try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?", arguments: [family.lowercasedString])
     }
 
     public func insertAuthorizationCode(_ code: AuthorizationCode) async throws {
@@ -183,7 +185,7 @@ extension SQLiteStore {
                       let family = UUID(uuidString: row["family_id"]), let site = UUID(uuidString: row["site_id"])
                 else { return .commit }
                 if (row["used_at"] as Int64?) != nil {
-                    try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?", arguments: [family.lowercasedString])
+                    try Self.revoke(family: family, db: db)
                     result = .reused
                     return .commit
                 }

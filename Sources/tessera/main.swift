@@ -67,10 +67,8 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else {
             throw ValidationError("port must be 0 to 65535")
         }
-        let lifetime = authTokenLifetime ?? env("TESSERA_AUTHTOKEN_LIFETIME").flatMap { Int64($0) } ?? 561_600
-        guard lifetime > 0 else { throw ValidationError("auth token lifetime must be positive") }
-        let signatureWindow = self.signatureWindow ?? env("TESSERA_SIGNATURE_WINDOW").flatMap { Int64($0) } ?? 300
-        guard (1...86_400).contains(signatureWindow) else { throw ValidationError("signature window must be 1 to 86400 seconds") }
+        let lifetime = try seconds(authTokenLifetime, "TESSERA_AUTHTOKEN_LIFETIME", default: 561_600, range: 1...315_360_000, "auth token lifetime")
+        let signatureWindow = try seconds(self.signatureWindow, "TESSERA_SIGNATURE_WINDOW", default: 300, range: 1...86_400, "signature window")
         let publicURL = publicURL ?? env("TESSERA_PUBLIC_URL")
         if let publicURL {
             guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
