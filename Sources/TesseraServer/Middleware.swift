@@ -31,94 +31,72 @@ struct ErrorMiddleware: RouterMiddleware {
         return response
     }
 
+    /// Each surface writes an error its own way (deki document, or OAuth-style JSON); what the error means is
+    /// decided once, in `classify`.
     private func render(_ error: any Error, request: Request, context: TesseraContext) -> Response {
-        if CXoneIO.owns(request.uri.path) { return renderCXone(error, request: request, context: context) }
-        let publicURL = services.settings.publicURL
-        func deki(_ status: HTTPResponse.Status, _ message: String, _ headers: HTTPFields = [:]) -> Response {
-            DekiOutput.error(status: status, message: message, request: request, publicURL: publicURL, headers: headers)
-        }
-        switch error {
-        case let error as ServiceError:
-            switch error {
-            case .invalidInput(let m): return deki(.badRequest, m)
-            case .unauthenticated(let m): return deki(.unauthorized, m, [.wwwAuthenticate: "Basic realm=\"Tessera\""])
-            case .forbidden(let m): return deki(.forbidden, m)
-            case .notFound(let m): return deki(.notFound, m)
-            case .conflict(let m): return deki(.conflict, m)
-            case .throttled(let seconds):
-                return deki(.tooManyRequests, "too many failed sign-ins; try again in \(seconds) seconds", [.retryAfter: String(seconds)])
-            case .unavailable(let m): return deki(.serviceUnavailable, m)
-            }
-        case let error as HTTPError where error.status == .notFound:
-            if let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
-                return deki(.methodNotAllowed, "method \(request.method) is not allowed here",
-                            [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
-            }
-            return deki(.notFound, "no resource at \(request.uri.path.prefix(256))")
-        case let error as HTTPError where error.status == .contentTooLarge:
-            return deki(.contentTooLarge, "request body larger than \(Limits.maxBodyBytes) bytes")
-        case is NIOTooManyBytesError:
-            // A body without Content-Length that grew past the cap while being read.
-            return deki(.contentTooLarge, "request body larger than \(Limits.maxBodyBytes) bytes")
-        case let error as HTTPError:
-            return deki(error.status, error.body ?? DekiOutput.title(error.status))
-        case let error as UnsupportedMediaType:
-            return deki(.unsupportedMediaType, "Content-Type \(error.mediaType) is not supported: use application/xml or application/json")
-        case is PasswordHasher.Failure:
-            return deki(.serviceUnavailable, "server busy; try again")
-        default:
-            // Unexpected: log the type only (an error's description may quote input) and answer a bare 500.
-            context.logger.error("unhandled error", metadata: ["type": "\(type(of: error))", "path": "\(request.uri.path.prefix(256))"])
-            return deki(.internalServerError, "internal error")
-        }
+        let cxone = CXoneIO.owns(request.uri.path)
+        let wire = classify(error, cxone: cxone, request: request, context: context)
+        if cxone { return CXoneIO.error(wire.status, code: wire.code, description: wire.message, headers: wire.headers) }
+        return DekiOutput.error(status: wire.status, message: wire.message, request: request, publicURL: services.settings.publicURL,
+                                headers: wire.headers)
     }
-}
 
-extension ErrorMiddleware {
-    /// The CXone surface's errors: OAuth-style JSON, never cached.
-    fileprivate func renderCXone(_ error: any Error, request: Request, context: TesseraContext) -> Response {
-        func json(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ headers: HTTPFields = [:]) -> Response {
-            CXoneIO.error(status, code: code, description: message, headers: headers)
-        }
+    /// An error as every surface answers it: status, OAuth error code (the CXone surface shows it), message, headers.
+    private struct WireError {
+        var status: HTTPResponse.Status
+        var code: String
+        var message: String
+        var headers: HTTPFields = [:]
+    }
+
+    private func classify(_ error: any Error, cxone: Bool, request: Request, context: TesseraContext) -> WireError {
+        let tooLarge = WireError(status: .contentTooLarge, code: "invalid_request", message: "request body larger than \(Limits.maxBodyBytes) bytes")
         switch error {
         case let error as OAuthError:
             if let underlying = error.underlying {
                 context.logger.error("token endpoint failure", metadata: ["type": "\(type(of: underlying))", "path": "\(request.uri.path.prefix(256))"])
             }
             let challenge: HTTPFields = error.status == 401 && error.basicChallenge ? [.wwwAuthenticate: "Basic realm=\"Tessera\""] : [:]
-            return json(HTTPResponse.Status(code: error.status), error.code, error.description, challenge)
+            return WireError(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.description, headers: challenge)
         case let error as ServiceError:
             switch error {
-            case .invalidInput(let m): return json(.badRequest, "invalid_request", m)
+            case .invalidInput(let m): return WireError(status: .badRequest, code: "invalid_request", message: m)
             case .unauthenticated(let m):
-                // NICE's spec gives every 401 of these endpoints error="invalid_token", a missing token included
-                // (RFC 6750 §3 would leave the code out there; it is a SHOULD NOT, and clients match the spec).
-                return json(.unauthorized, "invalid_token", m, [.wwwAuthenticate: "Bearer realm=\"Tessera\", error=\"invalid_token\""])
-            case .forbidden(let m): return json(.forbidden, "access_denied", m)
-            case .notFound(let m): return json(.notFound, "not_found", m)
-            case .conflict(let m): return json(.conflict, "conflict", m)
-            case .throttled(let seconds): return json(.tooManyRequests, "slow_down", "try again in \(seconds) seconds", [.retryAfter: String(seconds)])
-            case .unavailable(let m): return json(.serviceUnavailable, "temporarily_unavailable", m)
+                // Expert signs in with Basic. NICE's spec gives every CXone 401 error="invalid_token", a missing token
+                // included (RFC 6750 §3 would leave the code out there; it is a SHOULD NOT, and clients match the spec).
+                let challenge = cxone ? "Bearer realm=\"Tessera\", error=\"invalid_token\"" : "Basic realm=\"Tessera\""
+                return WireError(status: .unauthorized, code: "invalid_token", message: m, headers: [.wwwAuthenticate: challenge])
+            case .forbidden(let m): return WireError(status: .forbidden, code: "access_denied", message: m)
+            case .notFound(let m): return WireError(status: .notFound, code: "not_found", message: m)
+            case .conflict(let m): return WireError(status: .conflict, code: "conflict", message: m)
+            case .throttled(let seconds):
+                return WireError(status: .tooManyRequests, code: "slow_down", message: "too many failed sign-ins; try again in \(seconds) seconds",
+                                 headers: [.retryAfter: String(seconds)])
+            case .unavailable(let m): return WireError(status: .serviceUnavailable, code: "temporarily_unavailable", message: m)
             }
         case let error as HTTPError where error.status == .notFound:
             if let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
-                return json(.methodNotAllowed, "invalid_request", "method \(request.method) is not allowed here",
-                            [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
+                return WireError(status: .methodNotAllowed, code: "invalid_request", message: "method \(request.method) is not allowed here",
+                                 headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
             }
-            return json(.notFound, "not_found", "no resource at \(request.uri.path.prefix(256))")
+            return WireError(status: .notFound, code: "not_found", message: "no resource at \(request.uri.path.prefix(256))")
         case let error as HTTPError where error.status == .contentTooLarge:
-            return json(.contentTooLarge, "invalid_request", "request body larger than \(Limits.maxBodyBytes) bytes")
+            return tooLarge
         case is NIOTooManyBytesError:
-            return json(.contentTooLarge, "invalid_request", "request body larger than \(Limits.maxBodyBytes) bytes")
+            // A body without Content-Length that grew past the cap while being read.
+            return tooLarge
         case let error as HTTPError:
-            return json(error.status, "invalid_request", error.body ?? DekiOutput.title(error.status))
+            return WireError(status: error.status, code: "invalid_request", message: error.body ?? DekiOutput.title(error.status))
         case let error as UnsupportedMediaType:
-            return json(.unsupportedMediaType, "invalid_request", "Content-Type \(error.mediaType) is not supported: use application/json or a form")
+            let accepted = cxone ? "application/json or a form" : "application/xml or application/json"
+            return WireError(status: .unsupportedMediaType, code: "invalid_request",
+                             message: "Content-Type \(error.mediaType) is not supported: use \(accepted)")
         case is PasswordHasher.Failure:
-            return json(.serviceUnavailable, "temporarily_unavailable", "server busy; try again")
+            return WireError(status: .serviceUnavailable, code: "temporarily_unavailable", message: "server busy; try again")
         default:
+            // Unexpected: log the type only (an error's description may quote input) and answer a bare 500.
             context.logger.error("unhandled error", metadata: ["type": "\(type(of: error))", "path": "\(request.uri.path.prefix(256))"])
-            return json(.internalServerError, "server_error", "internal error")
+            return WireError(status: .internalServerError, code: "server_error", message: "internal error")
         }
     }
 }

@@ -121,10 +121,10 @@ enum CXoneIO {
         guard header.utf8.count <= 4096, header.count > 6, header.prefix(6).lowercased() == "basic " else {
             throw .invalidClient("the token endpoint takes client credentials as Basic, in the body, or as an assertion")
         }
-        guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-              let id = formDecode(ArraySlice(text[..<colon].utf8)), let secret = formDecode(ArraySlice(text[text.index(after: colon)...].utf8))
-        else { throw .invalidClient("malformed Basic credentials", basic: true) }
+        let malformed = OAuthError.invalidClient("malformed Basic credentials", basic: true)
+        guard let (rawID, rawSecret) = try? BasicCredentials.parse(header),
+              let id = formDecode(ArraySlice(rawID.utf8)), let secret = formDecode(ArraySlice(rawSecret.utf8))
+        else { throw malformed }
         return (id, secret)
     }
 }
