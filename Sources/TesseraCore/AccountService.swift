@@ -32,11 +32,13 @@ public final class AccountService: Sendable {
     private let throttle: LoginThrottle
     private let settings: Settings
     private let logger: Logger
+    private let revocations: RevocationList
     private let now: @Sendable () -> Date
 
     public init(directory: Directory, hasher: PasswordHasher, throttle: LoginThrottle, settings: Settings, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                revocations: RevocationList, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = directory.store
+        self.revocations = revocations
         self.directory = directory
         self.hasher = hasher
         self.throttle = throttle
@@ -106,8 +108,16 @@ public final class AccountService: Sendable {
         guard let user = try await directory.user(site: site.id, id: token.userID), !user.isAnonymous,
               token.verifies(key: site.authTokenKey, siteID: site.id, securityStamp: user.securityStamp)
         else { throw ServiceError.unauthenticated("invalid auth token") }
+        guard try await !revocations.isRevoked(site: site.id, Self.revocationReference(token)) else {
+            throw ServiceError.unauthenticated("auth token revoked")
+        }
         guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
         return user
+    }
+
+    /// How a revoked auth token is listed: a hash of its MAC, so the list holds nothing that could be replayed.
+    static func revocationReference(_ token: AuthToken) -> String {
+        Revocation.authToken(mac: Secrets.hex(Secrets.sha256(Array(token.mac.utf8)).prefix(16)))
     }
 
     /// The anonymous user of a site.

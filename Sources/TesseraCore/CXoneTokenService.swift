@@ -11,6 +11,9 @@ public struct IssuedTokens: Sendable {
     public var refreshExpiresIn: Int64
     /// The refresh-token family: CXone's `sessionId`.
     public var familyID: UUID
+    /// Set by a token exchange (RFC 8693): the answer then names the issued type and carries no id_token.
+    public var issuedTokenType: String?
+    public var scope: String?
 }
 
 /// What verifying a CXone access token established.
@@ -21,6 +24,8 @@ public struct VerifiedAccessToken: Sendable {
     public var scope: String
     public var jti: String
     public var expires: Int64
+    /// The refresh-token family (session) the token was issued in.
+    public var family: UUID?
 }
 
 /// Issues and verifies CXone's tokens: RS256 access tokens and id_tokens with the CXone claim set, opaque refresh
@@ -40,14 +45,16 @@ public final class CXoneTokenService: Sendable {
 
     let keyRing: KeyRing
     private let directory: Directory
+    private let revocations: RevocationList
     private let store: any Store
     private let masterKey: MasterKey
     let settings: Settings
     let now: @Sendable () -> Date
 
-    public init(keyRing: KeyRing, directory: Directory, store: any Store, masterKey: MasterKey, settings: Settings,
+    public init(keyRing: KeyRing, directory: Directory, store: any Store, masterKey: MasterKey, settings: Settings, revocations: RevocationList,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.keyRing = keyRing
+        self.revocations = revocations
         self.directory = directory
         self.store = store
         self.masterKey = masterKey
@@ -123,6 +130,8 @@ public final class CXoneTokenService: Sendable {
         accessClaims.append(("aud", .string((clientID ?? Self.accessKeyAudience) + "@cxone")))
         accessClaims += times
         accessClaims.append(("jti", .string(UUID().lowercasedString)))
+        // The session (refresh-token family), so that revoking a refresh token reaches the access tokens issued with it.
+        accessClaims.append(("sid", .string(family.lowercasedString)))
         accessClaims.append(("scope", .string(scope)))
         if let clientID { accessClaims.append(("client_id", .string(clientID))) }
         accessClaims.append(("token_use", .string(TokenUse.access.rawValue)))
@@ -213,8 +222,13 @@ public final class CXoneTokenService: Sendable {
     /// user active. Throws `ServiceError.unauthenticated` (401) otherwise.
     public func verifyAccessToken(_ raw: String, site: Site) async throws -> VerifiedAccessToken {
         let (jwt, user) = try await verify(raw, site: site, use: .access)
+        let jti = jwt.claims["jti"]?.string ?? ""
+        let family = jwt.claims["sid"]?.string.flatMap(UUID.init(uuidString:))
+        if try await revocations.isRevoked(site: site.id, Revocation.accessToken(jti: jti), family.map(Revocation.family) ?? "") {
+            throw ServiceError.unauthenticated("access token revoked")
+        }
         return VerifiedAccessToken(user: user, clientID: jwt.claims["client_id"]?.string, scope: jwt.claims["scope"]?.string ?? "openid",
-                                   jti: jwt.claims["jti"]?.string ?? "", expires: jwt.time("exp") ?? 0)
+                                   jti: jti, expires: jwt.time("exp") ?? 0, family: family)
     }
 
     /// Verifies a basic token from "Generate Key" and returns its user.

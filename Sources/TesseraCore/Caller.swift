@@ -11,6 +11,10 @@ public enum CredentialKind: String, Sendable {
     case longTermJWT = "long-term-jwt"
     /// A CXone access token (RS256 JWT) from the token endpoints, as a bearer token.
     case accessToken = "access-token"
+    /// The legacy site API key, acting as the user `impersonateuserid` names.
+    case legacyAPIKey = "legacy-api-key"
+    /// A legacy impersonation auth token (`imp_...`).
+    case impersonation = "legacy-impersonation"
 }
 
 /// The resolved identity a request runs as: exactly one user of exactly one site.

@@ -7,6 +7,8 @@ public enum StoreChange: Sendable, Equatable {
     case developerTokens(site: UUID)
     case signingKeys(site: UUID)
     case sites
+    /// A credential was revoked (see `RevocationList`).
+    case revoked(Revocation)
     /// Forget everything (a listener reconnected and may have missed changes).
     case all
 }

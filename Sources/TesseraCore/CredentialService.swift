@@ -108,16 +108,7 @@ public final class CredentialService: Sendable {
         case .username(let name):
             if let user = try await directory.user(site: site.id, username: name) { return user }
             guard allowJustInTime, token.restrictedUserID == nil else { throw ServiceError.unauthenticated("unknown user in signature") }
-            try UserRules.validateUsername(name)
-            let draft = User(siteID: site.id, id: 0, guid: UUID(), username: name, email: "", fullName: "", status: .active, hasSeat: true,
-                             roleName: Role.viewer.name, passwordHash: nil, securityStamp: Secrets.randomHex(16), createdAt: now(), lastLoginAt: nil)
-            do {
-                return try await directory.store.createUser(draft)
-            } catch StoreError.conflict {
-                // Created a moment ago by a concurrent request.
-                guard let user = try await directory.store.user(site: site.id, username: name) else { throw ServiceError.conflict("user creation raced") }
-                return user
-            }
+            return try await directory.provisionUser(site: site.id, username: name, fullName: "", email: "", now: now())
         }
     }
 

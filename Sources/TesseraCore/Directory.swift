@@ -41,7 +41,7 @@ public final class Directory: Sendable {
                 }
             case .developerTokens(let site):
                 state.tokens.removeValue(forKey: site)
-            case .sites, .signingKeys:
+            case .sites, .signingKeys, .revoked:
                 break
             case .all:
                 state.users.removeAll()

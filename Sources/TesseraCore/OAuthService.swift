@@ -30,12 +30,14 @@ public final class OAuthService: Sendable {
     private let directory: Directory
     private let tokens: CXoneTokenService
     private let accessKeys: AccessKeyService
+    private let identityExchange: IdentityExchangeService
     private let masterKey: MasterKey
     private let audit: AuditLog
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, directory: Directory, tokens: CXoneTokenService, accessKeys: AccessKeyService, masterKey: MasterKey,
-                audit: AuditLog, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Store, directory: Directory, tokens: CXoneTokenService, accessKeys: AccessKeyService,
+                identityExchange: IdentityExchangeService, masterKey: MasterKey, audit: AuditLog, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.identityExchange = identityExchange
         self.store = store
         self.directory = directory
         self.tokens = tokens
@@ -191,6 +193,7 @@ public final class OAuthService: Sendable {
             let client = try await authenticateClient(request, site: site)
             return try await tokens.refresh(raw, site: site, client: client)
         case "authorization_code": return try await codeGrant(request, site: site)
+        case Self.tokenExchange: return try await tokenExchangeGrant(request, site: site)
         default: throw .unsupportedGrantType("grant_type \(grant.prefix(100)) is not supported")
         }
     }
@@ -237,6 +240,51 @@ public final class OAuthService: Sendable {
         } catch {
             throw .serverError(error)
         }
+    }
+
+    public static let tokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+    public static let idTokenType = "urn:ietf:params:oauth:token-type:id_token"
+    public static let accessTokenType = "urn:ietf:params:oauth:token-type:access_token"
+
+    /// RFC 8693: an ID token of a trusted identity provider, a JWT access token of one, or an access token of this
+    /// site becomes an access token for the authenticated client. Users are provisioned as the Expert exchange does.
+    private func tokenExchangeGrant(_ request: TokenRequest, site: Site) async throws(OAuthError) -> IssuedTokens {
+        guard let client = try await authenticateClient(request, site: site) else { throw .invalidClient("token exchange needs client authentication") }
+        let p = request.parameters
+        guard let subject = p["subject_token"], !subject.isEmpty else { throw .invalidRequest("subject_token is required") }
+        guard let subjectType = p["subject_token_type"], !subjectType.isEmpty else { throw .invalidRequest("subject_token_type is required") }
+        if let requested = p["requested_token_type"], requested != Self.accessTokenType {
+            throw .invalidRequest("requested_token_type must be \(Self.accessTokenType)")
+        }
+        guard p["actor_token"] == nil else { throw .invalidRequest("delegation (actor_token) is not supported") }
+        let scope = p["scope"].map { $0.split(separator: " ").joined(separator: " ") } ?? "openid"
+        guard !scope.isEmpty, scope.utf8.count <= 1024 else { throw .invalidRequest("scope is malformed") }
+        let user: User
+        do {
+            switch subjectType {
+            case Self.idTokenType:
+                user = try await identityExchange.exchange(subject, site: site, clientAddress: request.clientAddress)
+            case Self.accessTokenType where CXoneTokenService.isCXoneToken(subject):
+                user = try await tokens.verifyAccessToken(subject, site: site).user
+            case Self.accessTokenType:
+                user = try await identityExchange.exchange(subject, site: site, clientAddress: request.clientAddress)
+            default:
+                throw OAuthError.invalidRequest("subject_token_type must be \(Self.idTokenType) or \(Self.accessTokenType)")
+            }
+        } catch let error as OAuthError {
+            throw error
+        } catch let error as ServiceError {
+            if case .unavailable = error { throw .serverError(error) }
+            throw .invalidGrant("subject_token refused: \(error.message)")
+        } catch {
+            throw .serverError(error)
+        }
+        do {
+            var issued = try await tokens.issue(user: user, site: site, clientID: client.clientID, scope: scope, refresh: false)
+            issued.issuedTokenType = Self.accessTokenType
+            issued.scope = scope
+            return issued
+        } catch { throw .serverError(error) }
     }
 
     /// RFC 7636 §4.1: 43 to 128 unreserved characters.

@@ -13,9 +13,11 @@ public struct Site: Sendable, Equatable, Identifiable {
     public var createdAt: Date
     /// The site seen as a CXone tenant: business unit, area and cluster (the tenant id is `id`, its name `name`).
     public var tenant: TenantProfile
+    /// Expert's legacy tokens (site API key, impersonation auth tokens): off unless an administrator turns them on.
+    public var legacyTokens: LegacyTokenSettings
 
     public init(id: UUID, name: String, hostnames: [String], isDefault: Bool, authTokenKey: [UInt8], createdAt: Date,
-                tenant: TenantProfile = TenantProfile()) {
+                tenant: TenantProfile = TenantProfile(), legacyTokens: LegacyTokenSettings = LegacyTokenSettings()) {
         self.id = id
         self.name = name
         self.hostnames = hostnames
@@ -23,6 +25,19 @@ public struct Site: Sendable, Equatable, Identifiable {
         self.authTokenKey = authTokenKey
         self.createdAt = createdAt
         self.tenant = tenant
+        self.legacyTokens = legacyTokens
+    }
+}
+
+/// Whether a site accepts legacy tokens, and its site API key, sealed under a key derived from the master key
+/// (the impersonation token's MD5 needs the key itself, so it cannot be kept as a hash).
+public struct LegacyTokenSettings: Sendable, Equatable {
+    public var enabled: Bool
+    public var sealedAPIKey: [UInt8]?
+
+    public init(enabled: Bool = false, sealedAPIKey: [UInt8]? = nil) {
+        self.enabled = enabled
+        self.sealedAPIKey = sealedAPIKey
     }
 }
 

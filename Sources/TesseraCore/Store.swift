@@ -93,6 +93,25 @@ public protocol Store: Sendable {
     /// Records a client assertion's jti until it expires. Returns false when it was seen before (a replay).
     func recordClientAssertion(clientID: String, jti: String, expiresAt: Date) async throws -> Bool
 
+    /// Looks a refresh token up without spending it: nil unless it exists, is unused and is not revoked.
+    func refreshToken(hash: String) async throws -> RefreshToken?
+
+    // Revocation
+
+    /// Records a revocation (idempotent) and announces it; forgets revocations that expired.
+    func addRevocation(_ revocation: Revocation) async throws
+    func revocations(notExpiredAt epoch: Int64) async throws -> [Revocation]
+    func isRevoked(site: UUID, reference: String) async throws -> Bool
+
+    // Legacy tokens and identity providers
+
+    /// Changes a site's legacy-token settings and announces the site change. Throws `StoreError.notFound`.
+    func updateLegacyTokens(site: UUID, _ settings: LegacyTokenSettings) async throws
+    /// Throws `StoreError.conflict` when the site already trusts this issuer.
+    func createIdentityProvider(_ provider: IdentityProvider) async throws
+    func identityProviders(site: UUID) async throws -> [IdentityProvider]
+    func deleteIdentityProvider(site: UUID, issuer: String) async throws -> Bool
+
     // Audit
 
     func appendAudit(_ events: [AuditEvent]) async throws

@@ -25,19 +25,13 @@ public struct RSASigningKey: Sendable {
 
     /// Restores a key from its sealed form. nil when the seal does not open (wrong master key or damaged data).
     public static func unseal(_ sealed: [UInt8], key: [UInt8]) -> RSASigningKey? {
-        guard let box = try? AES.GCM.SealedBox(combined: sealed),
-              let der = try? AES.GCM.open(box, using: SymmetricKey(data: key)),
-              let privateKey = try? _RSA.Signing.PrivateKey(derRepresentation: der)
-        else { return nil }
+        guard let der = Seal.open(sealed, key: key), let privateKey = try? _RSA.Signing.PrivateKey(derRepresentation: der) else { return nil }
         return try? RSASigningKey(privateKey: privateKey)
     }
 
     /// The private key in DER, sealed with AES-256-GCM under `key` (nonce included).
     public func sealed(key: [UInt8]) throws -> [UInt8] {
-        guard let combined = try AES.GCM.seal(privateKey.derRepresentation, using: SymmetricKey(data: key)).combined else {
-            throw MasterKeyError("cannot seal a signing key")
-        }
-        return Array(combined)
+        try Seal.seal(Array(privateKey.derRepresentation), key: key)
     }
 
     /// Signs a compact JWT with RS256; header and claims are written in the order given, `alg`, `typ` and `kid`

@@ -23,6 +23,10 @@ public enum TesseraApp {
         AuditRoutes(services: services).register(on: router, routes: routes)
         CXoneRoutes(services: services).register(on: router, routes: routes)
         AccessKeyRoutes(services: services).register(on: router, routes: routes)
+        IntrospectionRoutes(services: services).register(on: router, routes: routes)
+        GatewayRoutes(services: services).register(on: router, routes: routes)
+        ExchangeRoutes(services: services).register(on: router, routes: routes)
+        LegacyTokenRoutes(services: services).register(on: router, routes: routes)
         return router
     }
 

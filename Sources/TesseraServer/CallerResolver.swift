@@ -1,12 +1,15 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import TesseraCore
 
-/// What caller resolution found: the caller, and the Origin a browser token allowed (for CORS headers).
+/// What caller resolution found: the caller, the Origin a browser token allowed (for CORS headers), and the
+/// scope of an access token.
 struct ResolvedCaller: Sendable {
     var caller: Caller
     var allowedOrigin: String?
+    var scope: String?
 }
 
 /// Resolves the one caller a request runs as. This is the only place that decides which credential counts.
@@ -17,8 +20,13 @@ struct ResolvedCaller: Sendable {
 ///    refused (401).
 /// 2. `X-Deki-Token` holding a signature (it contains `_`): a server-token signature. Sent together with an
 ///    `Authorization` header it is refused as conflicting (400).
-/// 3. The `authtoken` cookie.
-/// 4. Nothing: the site's anonymous user.
+/// 3. An impersonation token (`imp_...`) in `X-Authtoken` or the `authtoken` query parameter (legacy).
+/// 4. The site API key in the `apikey` query parameter or `X-ApiKey`, acting as `impersonateuserid` (legacy).
+/// 5. The `authtoken` cookie.
+/// 6. Nothing: the site's anonymous user.
+///
+/// Legacy tokens (`imp_` tokens wherever an auth token may be, the site API key) are refused with 403 unless the
+/// site's administrator turned them on.
 ///
 /// Endpoints that read credentials of their own (sign-in, the token endpoints, discovery) are left alone.
 ///
@@ -31,6 +39,21 @@ struct CallerResolver: Sendable {
     let services: Services
     static let dekiToken = HTTPField.Name("X-Deki-Token")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+    static let authtokenHeader = HTTPField.Name("X-Authtoken")!
+    static let apiKeyHeader = HTTPField.Name("X-ApiKey")!
+
+    /// Where a request's own credentials are read: the API reads its URL; the gateway check reads the original
+    /// request's URL that the proxy forwards, and treats every path alike (no CXone surface).
+    struct Mode: Sendable {
+        var cxoneSurface: @Sendable (String) -> Bool
+        var query: @Sendable (Request) -> URI?
+
+        static let api = Mode(cxoneSurface: CXoneIO.owns, query: { $0.uri })
+        static let gateway = Mode(cxoneSurface: { _ in false }, query: { request in
+            let original = request.headers[GatewayRoutes.originalURI] ?? request.headers[GatewayRoutes.forwardedURI]
+            return original.map { URI($0) } ?? request.uri
+        })
+    }
 
     /// Paths that read credentials themselves (sign-in) or need none (health checks).
     static func isExempt(_ path: String) -> Bool {
@@ -39,6 +62,10 @@ struct CallerResolver: Sendable {
 
     func resolve(_ request: Request, site: Site, clientAddress: String) async throws -> ResolvedCaller? {
         if Self.isExempt(request.uri.path) { return nil }
+        return try await resolve(request, site: site, clientAddress: clientAddress, mode: .api)
+    }
+
+    func resolve(_ request: Request, site: Site, clientAddress: String, mode: Mode) async throws -> ResolvedCaller {
         var kind = "credential"
         do {
             let authorizations = request.headers[values: .authorization]
@@ -56,17 +83,25 @@ struct CallerResolver: Sendable {
                 allowedOrigin = try await checkBrowserToken(key, request: request, site: site)
             }
             let caller: Caller
+            var scope: String?
+            let uri = mode.query(request)
+            let query = uri?.query == nil ? nil : uri?.queryParameters
             if let header = authorizations.first {
                 guard header.utf8.count <= Limits.maxCredentialBytes else { throw ServiceError.unauthenticated("Authorization header too long") }
                 guard let token = Self.bearerToken(header) else {
                     throw ServiceError.unauthenticated("unsupported Authorization header: use Bearer <token>")
                 }
                 // The CXone surface knows only CXone tokens: any other JWT there is an invalid token (401).
-                let cxoneSurface = CXoneIO.owns(request.uri.path)
-                if Self.looksLikeJWT(token), cxoneSurface || CXoneTokenService.isCXoneToken(token) {
+                let cxoneSurface = mode.cxoneSurface(request.uri.path)
+                if token.utf8.starts(with: Self.impersonationPrefix) {
+                    kind = "impersonation token"
+                    caller = Caller(site: site, user: try await services.legacyTokens.userForImpersonationToken(token, site: site), kind: .impersonation)
+                } else if Self.looksLikeJWT(token), cxoneSurface || CXoneTokenService.isCXoneToken(token) {
                     kind = "access token"
                     do {
-                        caller = Caller(site: site, user: try await services.cxoneTokens.verifyAccessToken(token, site: site).user, kind: .accessToken)
+                        let verified = try await services.cxoneTokens.verifyAccessToken(token, site: site)
+                        caller = Caller(site: site, user: verified.user, kind: .accessToken)
+                        scope = verified.scope
                     } catch ServiceError.unauthenticated(let reason) where !cxoneSurface {
                         // Expert's surface answers every JWT that does not verify as seed 001's table does.
                         throw ServiceError.forbidden(reason == CXoneTokenService.deactivatedUser ? "invalid user requesting" : "invalid json web token")
@@ -83,13 +118,26 @@ struct CallerResolver: Sendable {
                 kind = "server token signature"
                 let (user, _) = try await services.credentials.verifySignature(value, site: site)
                 caller = Caller(site: site, user: user, kind: .serverToken)
+            } else if let token = request.headers[Self.authtokenHeader] ?? query?["authtoken"].map(String.init),
+                      token.utf8.starts(with: Self.impersonationPrefix) {
+                kind = "impersonation token"
+                caller = Caller(site: site, user: try await services.legacyTokens.userForImpersonationToken(token, site: site), kind: .impersonation)
+            } else if let key = request.headers[Self.apiKeyHeader] ?? query?["apikey"].map(String.init) {
+                kind = "site API key"
+                let user = try await services.legacyTokens.userForAPIKey(key, impersonate: query?["impersonateuserid"].map(String.init), site: site)
+                caller = Caller(site: site, user: user, kind: .legacyAPIKey)
             } else if let cookie = request.cookies["authtoken"] {
                 kind = "auth token cookie"
-                caller = Caller(site: site, user: try await services.accounts.user(forAuthToken: cookie.value, site: site), kind: .authToken)
+                if cookie.value.utf8.starts(with: Self.impersonationPrefix) {
+                    caller = Caller(site: site, user: try await services.legacyTokens.userForImpersonationToken(cookie.value, site: site),
+                                    kind: .impersonation)
+                } else {
+                    caller = Caller(site: site, user: try await services.accounts.user(forAuthToken: cookie.value, site: site), kind: .authToken)
+                }
             } else {
                 caller = Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
             }
-            return ResolvedCaller(caller: caller, allowedOrigin: allowedOrigin)
+            return ResolvedCaller(caller: caller, allowedOrigin: allowedOrigin, scope: scope)
         } catch let error as ServiceError {
             if case .unavailable = error { throw error }
             services.audit.record(AuditEvent(siteID: site.id, action: "credential.refused", outcome: "refused", actorUserID: nil, tokenID: nil,
@@ -128,6 +176,8 @@ struct CallerResolver: Sendable {
         guard token.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return String(decoding: token, as: UTF8.self)
     }
+
+    static let impersonationPrefix = Array("imp_".utf8)
 
     /// Auth tokens never contain a dot; anything with one is read as a JWT, so a truncated or padded JWT gets the
     /// JWT's own "Unable to parse JWT token" rather than an auth-token error.

@@ -96,6 +96,7 @@ public enum TesseraServerRunner {
             }
             // The default site's signing key is made (or rotated when due) now rather than by the first token request.
             if let site = try await store.sites().first(where: \.isDefault) { _ = try await services.keyRing.signingKey(site: site.id) }
+            for site in try await store.sites() where site.legacyTokens.enabled { services.legacyTokens.warn(site) }
             let app = TesseraApp.application(services: services, host: configuration.host, port: configuration.port, logger: logger) { port in
                 print("Tessera serving on \(settings.publicURL) (listening on \(configuration.host):\(port))")
                 fflush(nil)

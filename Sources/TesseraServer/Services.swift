@@ -17,6 +17,10 @@ public struct Services: Sendable {
     public let cxoneTokens: CXoneTokenService
     public let accessKeys: AccessKeyService
     public let oauth: OAuthService
+    public let revocations: RevocationList
+    public let introspection: IntrospectionService
+    public let legacyTokens: LegacyTokenService
+    public let identityExchange: IdentityExchangeService
     public let logger: Logger
 
     public init(store: any Store, settings: Settings, masterKey: MasterKey, hasher: PasswordHasher = PasswordHasher(),
@@ -26,16 +30,23 @@ public struct Services: Sendable {
         self.settings = settings
         self.sites = SiteDirectory(store: store)
         self.directory = Directory(store: store)
-        self.accounts = AccountService(directory: directory, hasher: hasher, throttle: throttle, settings: settings, logger: logger)
+        self.revocations = RevocationList(store: store)
+        self.accounts = AccountService(directory: directory, hasher: hasher, throttle: throttle, settings: settings, logger: logger,
+                                       revocations: revocations)
         self.siteService = SiteService(store: store, hasher: hasher)
         self.audit = AuditLog(store: store, logger: logger)
         self.credentials = CredentialService(directory: directory, masterKey: masterKey, settings: settings)
         self.developerTokens = DeveloperTokenService(directory: directory, credentials: credentials, audit: audit)
         self.keyRing = KeyRing(store: store, masterKey: masterKey, rotationPeriod: signingKeyRotation, refreshInterval: signingKeyRefresh)
-        self.cxoneTokens = CXoneTokenService(keyRing: keyRing, directory: directory, store: store, masterKey: masterKey, settings: settings)
+        self.cxoneTokens = CXoneTokenService(keyRing: keyRing, directory: directory, store: store, masterKey: masterKey, settings: settings,
+                                             revocations: revocations)
         self.accessKeys = AccessKeyService(store: store, directory: directory, tokens: cxoneTokens, masterKey: masterKey, audit: audit)
-        self.oauth = OAuthService(store: store, directory: directory, tokens: cxoneTokens, accessKeys: accessKeys, masterKey: masterKey,
-                                  audit: audit)
+        self.identityExchange = IdentityExchangeService(store: store, directory: directory, audit: audit, fetch: JWKSFetcher.fetch)
+        self.oauth = OAuthService(store: store, directory: directory, tokens: cxoneTokens, accessKeys: accessKeys,
+                                  identityExchange: identityExchange, masterKey: masterKey, audit: audit)
+        self.introspection = IntrospectionService(store: store, directory: directory, oauth: oauth, credentials: credentials, accounts: accounts,
+                                                  tokens: cxoneTokens, revocations: revocations, audit: audit)
+        self.legacyTokens = LegacyTokenService(store: store, directory: directory, masterKey: masterKey, audit: audit, logger: logger)
         self.logger = logger
     }
 }

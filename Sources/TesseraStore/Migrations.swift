@@ -165,6 +165,31 @@ enum Migrations {
             )
             """,
         ]),
+        Step(version: 4, statements: [
+            "ALTER TABLE sites ADD COLUMN legacy_tokens INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE sites ADD COLUMN legacy_api_key BLOB",
+            """
+            CREATE TABLE revocations (
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                expires_at INTEGER NOT NULL,
+                PRIMARY KEY (site_id, reference)
+            )
+            """,
+            "CREATE INDEX revocations_by_expiry ON revocations (expires_at)",
+            """
+            CREATE TABLE identity_providers (
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                issuer TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                jwks_url TEXT,
+                static_jwks TEXT,
+                claims TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (site_id, issuer)
+            )
+            """,
+        ]),
     ]
 
     static let postgres: [Step] = [
@@ -323,6 +348,31 @@ enum Migrations {
                 jti TEXT NOT NULL,
                 expires_at BIGINT NOT NULL,
                 PRIMARY KEY (client_id, jti)
+            )
+            """,
+        ]),
+        Step(version: 4, statements: [
+            "ALTER TABLE sites ADD COLUMN legacy_tokens BOOLEAN NOT NULL DEFAULT FALSE",
+            "ALTER TABLE sites ADD COLUMN legacy_api_key BYTEA",
+            """
+            CREATE TABLE revocations (
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (site_id, reference)
+            )
+            """,
+            "CREATE INDEX revocations_by_expiry ON revocations (expires_at)",
+            """
+            CREATE TABLE identity_providers (
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                issuer TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                jwks_url TEXT,
+                static_jwks TEXT,
+                claims TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (site_id, issuer)
             )
             """,
         ]),

@@ -147,11 +147,16 @@ public final class PostgresStore: Store {
         }
         var sites: [Site] = []
         let rows = try await client.query(
-            "SELECT id, name, is_default, auth_token_key, created_at, business_unit, area, cluster FROM sites ORDER BY created_at, id", logger: logger)
-        for try await (id, name, isDefault, key, created, unit, area, cluster) in rows.decode((UUID, String, Bool, Data, Int64, Int, String, String).self) {
+            """
+            SELECT id, name, is_default, auth_token_key, created_at, business_unit, area, cluster, legacy_tokens, legacy_api_key
+            FROM sites ORDER BY created_at, id
+            """, logger: logger)
+        for try await (id, name, isDefault, key, created, unit, area, cluster, legacy, apiKey) in rows
+            .decode((UUID, String, Bool, Data, Int64, Int, String, String, Bool, Data?).self) {
             sites.append(Site(id: id, name: name, hostnames: hostnames[id] ?? [], isDefault: isDefault, authTokenKey: Array(key),
                               createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
-                              tenant: TenantProfile(businessUnit: unit, area: area, cluster: cluster)))
+                              tenant: TenantProfile(businessUnit: unit, area: area, cluster: cluster),
+                              legacyTokens: LegacyTokenSettings(enabled: legacy, sealedAPIKey: apiKey.map { Array($0) })))
         }
         return sites
     }
@@ -398,13 +403,14 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 }
 
 extension StoreChange {
-    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `sites` or `all`.
+    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `keys|<site>`, `revoked|<site>|<expiry>|<reference>`, `sites` or `all`.
     var payload: String {
         switch self {
         case .user(let site, let id): "user|\(site.lowercasedString)|\(id)"
         case .developerTokens(let site): "tokens|\(site.lowercasedString)"
         case .signingKeys(let site): "keys|\(site.lowercasedString)"
         case .sites: "sites"
+        case .revoked(let r): "revoked|\(r.siteID.lowercasedString)|\(r.expiresAt)|\(r.reference)"
         case .all: "all"
         }
     }
@@ -422,6 +428,11 @@ extension StoreChange {
             guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
             self = .signingKeys(site: site)
         case "sites": self = .sites
+        case "revoked":
+            // The reference is the rest of the payload.
+            let fields = payload.split(separator: "|", maxSplits: 3).map(String.init)
+            guard fields.count == 4, let site = UUID(uuidString: fields[1]), let expires = Int64(fields[2]) else { return nil }
+            self = .revoked(Revocation(siteID: site, reference: fields[3], expiresAt: expires))
         case "all": self = .all
         default: return nil
         }

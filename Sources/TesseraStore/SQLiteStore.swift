@@ -101,7 +101,8 @@ public final class SQLiteStore: Store {
         let key: Data = row["auth_token_key"]
         return Site(id: id, name: row["name"], hostnames: hostnames, isDefault: row["is_default"],
                     authTokenKey: Array(key), createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
-                    tenant: TenantProfile(businessUnit: row["business_unit"], area: row["area"], cluster: row["cluster"]))
+                    tenant: TenantProfile(businessUnit: row["business_unit"], area: row["area"], cluster: row["cluster"]),
+                    legacyTokens: LegacyTokenSettings(enabled: row["legacy_tokens"], sealedAPIKey: (row["legacy_api_key"] as Data?).map { Array($0) }))
     }
 
     /// Takes the next value of a per-site counter; called inside an immediate transaction.

@@ -11,7 +11,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "API-token and OAuth 2.0 / OpenID Connect server.",
-        subcommands: [Serve.self, SiteCommand.self, AppCommand.self, KeysCommand.self, UserCommand.self]
+        subcommands: [Serve.self, SiteCommand.self, AppCommand.self, KeysCommand.self, UserCommand.self, IdentityProviderCommand.self]
     )
 }
 
@@ -137,6 +137,22 @@ struct AdminOptions: ParsableArguments {
         }
         return (services, chosen)
     }
+
+    /// Opens the store, runs `body` on the chosen site, and closes the store whatever happens; a refusal of a
+    /// service becomes a command-line error.
+    func with<T>(_ body: (Services, Site) async throws -> T) async throws -> T {
+        let (services, site) = try await open()
+        do {
+            let result = try await body(services, site)
+            await services.audit.flush()
+            try await services.store.close()
+            return result
+        } catch {
+            try? await services.store.close()
+            if let error = error as? ServiceError { throw ValidationError(error.message) }
+            throw error
+        }
+    }
 }
 
 struct AppCommand: AsyncParsableCommand {
@@ -230,8 +246,32 @@ struct UserCommand: AsyncParsableCommand {
 
 struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "site", abstract: "Manage sites (tenants).", subcommands: [Create.self, List.self, Update.self]
+        commandName: "site", abstract: "Manage sites (tenants).", subcommands: [Create.self, List.self, Update.self, LegacyTokens.self]
     )
+
+    struct LegacyTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "legacy-tokens", abstract: "Turn Expert's legacy tokens (site API key, imp_ tokens) on or off. They are weak: avoid them.")
+        @Flag(help: "Accept the site API key and impersonation tokens.") var enable = false
+        @Flag(help: "Refuse them again.") var disable = false
+        @Option(help: "The site API key to accept (8-128 characters), e.g. an existing integration's; default: keep or generate one.")
+        var apiKey: String?
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            guard enable != disable else { throw ValidationError("give exactly one of --enable and --disable") }
+            let generated = try await admin.with { services, site in
+                try await services.legacyTokens.configure(site: site, enabled: enable, apiKey: apiKey, actorUserID: nil, clientAddress: "cli")
+            }
+            if enable {
+                FileHandle.standardError.write(Data("warning: \(LegacyTokenService.warning)\n".utf8))
+                if let generated { print("api_key: \(generated)") }
+                print("legacy tokens enabled")
+            } else {
+                print("legacy tokens disabled")
+            }
+        }
+    }
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a site's CXone tenant profile.")
@@ -295,6 +335,62 @@ struct SiteCommand: AsyncParsableCommand {
                       + "\t\(site.tenant.businessUnit)\t\(site.tenant.area)\t\(site.tenant.cluster)")
             }
             try await db.close()
+        }
+    }
+}
+
+struct IdentityProviderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "idp", abstract: "Manage the identity providers trusted for token exchange.",
+                                                    subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Trust an OpenID Connect provider's ID tokens.")
+        @Option(help: "The provider's issuer (the iss of its ID tokens).") var issuer: String
+        @Option(help: "The audience its ID tokens must name (your client id there).") var audience: String
+        @Option(help: "Where its JWKS is served.") var jwksURL: String?
+        @Option(help: "A file holding its JWK Set, for providers without a JWKS URL.") var jwksFile: String?
+        @Option(help: "Claim holding the username (default sub).") var usernameClaim = "sub"
+        @Option(help: "Claim holding the given name (default given_name).") var givenNameClaim = "given_name"
+        @Option(help: "Claim holding the family name (default family_name).") var familyNameClaim = "family_name"
+        @Option(help: "Claim holding the email address (default email).") var emailClaim = "email"
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let staticJWKS: String?
+            if let jwksFile {
+                guard let text = try? String(contentsOfFile: jwksFile, encoding: .utf8) else { throw ValidationError("cannot read \(jwksFile)") }
+                staticJWKS = text
+            } else { staticJWKS = nil }
+            let claims = IdentityProvider.ClaimMapping(username: usernameClaim, givenName: givenNameClaim, familyName: familyNameClaim, email: emailClaim)
+            let provider = try await admin.with { services, site in
+                try await services.identityExchange.addProvider(site: site, issuer: issuer, audience: audience, jwksURL: jwksURL,
+                                                                staticJWKS: staticJWKS, claims: claims)
+            }
+            print("added identity provider \(provider.issuer)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the trusted identity providers.")
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            for provider in try await admin.with({ services, site in try await services.store.identityProviders(site: site.id) }) {
+                print("\(provider.issuer)\t\(provider.audience)\t\(provider.jwksURL ?? "static keys")")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop trusting a provider.")
+        @Option(help: "The provider's issuer.") var issuer: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            guard try await admin.with({ services, site in try await services.store.deleteIdentityProvider(site: site.id, issuer: issuer) }) else {
+                throw ValidationError("no identity provider \(issuer)")
+            }
+            print("removed identity provider \(issuer)")
         }
     }
 }

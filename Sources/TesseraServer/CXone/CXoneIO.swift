@@ -18,8 +18,14 @@ enum CXoneIO {
     /// Endpoints that authenticate on their own terms (client credentials, keys in the body) or need nothing:
     /// caller resolution leaves them alone, so that a Basic header is not taken for a failed bearer.
     static func readsOwnCredentials(_ path: String) -> Bool {
-        path == "/auth/token" || path == "/authentication/v1/token/access-key" || path == "/public/user/refresh"
+        path == "/auth/token" || path == "/auth/revoke" || path == "/auth/introspect" || path == "/authentication/v1/token/access-key"
+            || path == "/public/user/refresh" || path == "/@app/auth/token/exchange" || isGatewayCheck(path)
             || path == "/auth/jwks" || path.hasPrefix("/.well-known/")
+    }
+
+    /// The gateway check and the paths under it (Envoy appends the original request's path to the prefix).
+    static func isGatewayCheck(_ path: String) -> Bool {
+        path == "/auth/check" || path.hasPrefix("/auth/check/")
     }
 
     /// RFC 6749 §5.1: token answers must not be cached.
@@ -46,7 +52,12 @@ enum CXoneIO {
         if let refresh = tokens.refreshToken {
             members += [("refresh_token", .string(refresh)), ("refresh_token_expires_in", int(tokens.refreshExpiresIn))]
         }
-        members.append(("id_token", .string(tokens.idToken)))
+        if let issued = tokens.issuedTokenType {
+            members.append(("issued_token_type", .string(issued)))
+            if let scope = tokens.scope { members.append(("scope", .string(scope))) }
+        } else {
+            members.append(("id_token", .string(tokens.idToken)))
+        }
         return json(members, headers: noStore)
     }
 

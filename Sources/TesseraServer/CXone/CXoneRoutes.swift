@@ -116,6 +116,10 @@ struct CXoneRoutes {
             ("userinfo_endpoint", .string(issuer + "/auth/userinfo")),
             ("jwks_uri", .string(issuer + "/auth/jwks")),
             ("token_endpoint_auth_methods_supported", strings(["client_secret_basic", "client_secret_post", "client_secret_jwt"])),
+            ("revocation_endpoint", .string(issuer + "/auth/revoke")),
+            ("revocation_endpoint_auth_methods_supported", strings(["client_secret_basic", "client_secret_post", "client_secret_jwt"])),
+            ("introspection_endpoint", .string(issuer + "/auth/introspect")),
+            ("introspection_endpoint_auth_methods_supported", strings(["client_secret_basic", "client_secret_post", "client_secret_jwt"])),
             ("token_endpoint_auth_signing_alg_values_supported", strings(["HS256", "HS384", "HS512"])),
             ("end_session_endpoint", .string(issuer + "/auth/authorize/logout")),
             ("scopes_supported", strings(["openid"])),
@@ -126,7 +130,7 @@ struct CXoneRoutes {
             ("display_values_supported", strings(["page", "popup"])),
             ("claim_types_supported", strings(["normal"])),
             ("code_challenge_methods_supported", strings(["S256"])),
-            ("grant_types_supported", strings(["authorization_code", "password", "refresh_token"])),
+            ("grant_types_supported", strings(["authorization_code", "password", "refresh_token", OAuthService.tokenExchange])),
         ])
     }
 

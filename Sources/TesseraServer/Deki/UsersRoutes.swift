@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TesseraCore
+import TesseraCrypto
 
 /// `/@api/deki/users/...`: sign-in (`users/authenticate`), the current user, and user administration.
 struct UsersRoutes {
@@ -39,6 +40,10 @@ struct UsersRoutes {
             // A server-token signature becomes a browser session; `=username` is created just in time.
             let (user, _) = try await services.credentials.verifySignature(signature, site: site, allowJustInTime: true)
             signIn = AccountService.SignIn(user: user, token: services.accounts.issueToken(site: site, user: user))
+        } else if let token = Self.impersonationToken(request) {
+            // Expert's legacy single sign-on: an impersonation token becomes a normal session (where legacy tokens are on).
+            let user = try await services.legacyTokens.userForImpersonationToken(token, site: site)
+            signIn = AccountService.SignIn(user: user, token: services.accounts.issueToken(site: site, user: user))
         } else {
             let headers = request.headers[values: .authorization]
             guard headers.count <= 1 else { throw ServiceError.invalidInput("conflicting credentials: more than one Authorization header") }
@@ -54,12 +59,24 @@ struct UsersRoutes {
                                 body: .init(byteBuffer: ByteBuffer(string: signIn.token.string)))
         }
         response.headers[.cacheControl] = "no-store"
-        response.setCookie(Cookie(
-            name: "authtoken", value: signIn.token.string,
-            expires: Date(timeIntervalSince1970: TimeInterval(signIn.token.expires)), path: "/",
-            secure: publicURL.lowercased().hasPrefix("https://"), httpOnly: true, sameSite: .lax
-        ))
+        response.setCookie(Self.authCookie(signIn.token, publicURL: publicURL))
         return response
+    }
+
+    /// The `authtoken` cookie of a session: HttpOnly, SameSite=Lax, Secure behind https.
+    static func authCookie(_ token: AuthToken, publicURL: String) -> Cookie {
+        Cookie(name: "authtoken", value: token.string, expires: Date(timeIntervalSince1970: TimeInterval(token.expires)), path: "/",
+               secure: publicURL.lowercased().hasPrefix("https://"), httpOnly: true, sameSite: .lax)
+    }
+
+    /// An impersonation token (`imp_...`) wherever an auth token may travel: Bearer, `X-Authtoken`, the
+    /// `authtoken` query parameter or cookie.
+    static func impersonationToken(_ request: Request) -> String? {
+        let candidates = [
+            request.headers[.authorization].flatMap(CallerResolver.bearerToken), request.headers[CallerResolver.authtokenHeader],
+            request.uri.queryParameters["authtoken"].map(String.init), request.cookies["authtoken"]?.value,
+        ]
+        return candidates.lazy.compactMap { $0 }.first { $0.hasPrefix("imp_") }
     }
 
     /// A redirect target is accepted when it is a path on this server or an absolute URL on one of the site's

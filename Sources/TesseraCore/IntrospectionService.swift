@@ -1,0 +1,203 @@
+import Foundation
+import TesseraCrypto
+
+/// A client of the introspection and revocation endpoints: a registered application or an `oauth`-type developer
+/// token (whose key and secret are a client id and secret).
+public enum OAuthClientIdentity: Sendable {
+    case application(Application)
+    case developerToken(DeveloperToken)
+
+    public var clientID: String {
+        switch self {
+        case .application(let application): application.clientID
+        case .developerToken(let token): token.key
+        }
+    }
+}
+
+/// What introspecting an active token found (RFC 7662 §2.2).
+public struct TokenIntrospection: Sendable {
+    /// `access-token`, `refresh-token`, `long-term-jwt` or `authtoken`.
+    public var kind: String
+    public var user: User
+    public var clientID: String?
+    public var scope: String?
+    public var expires: Int64
+    public var issuedAt: Int64?
+    public var jti: String?
+    /// `Bearer`, or `refresh_token` for a refresh token.
+    public var tokenType: String
+}
+
+/// RFC 7662 introspection and RFC 7009 revocation for every kind of token Tessera issues: CXone access and refresh
+/// tokens, server tokens' long-term JWTs and sign-in auth tokens. Revocation takes effect at once on every instance:
+/// access and auth tokens go on the `RevocationList`, a refresh token's family is revoked in the store (and its
+/// access tokens listed), a long-term JWT's server token loses its JWT key.
+public final class IntrospectionService: Sendable {
+    private let store: any Store
+    private let directory: Directory
+    private let oauth: OAuthService
+    private let credentials: CredentialService
+    private let accounts: AccountService
+    private let tokens: CXoneTokenService
+    private let revocations: RevocationList
+    private let audit: AuditLog
+
+    public init(store: any Store, directory: Directory, oauth: OAuthService, credentials: CredentialService, accounts: AccountService,
+                tokens: CXoneTokenService, revocations: RevocationList, audit: AuditLog) {
+        self.store = store
+        self.directory = directory
+        self.oauth = oauth
+        self.credentials = credentials
+        self.accounts = accounts
+        self.tokens = tokens
+        self.revocations = revocations
+        self.audit = audit
+    }
+
+    // MARK: Client authentication
+
+    /// Authenticates the caller of introspection or revocation. Applications authenticate as at the token
+    /// endpoint (their registered method) and must have a secret; developer tokens use client_secret_basic or
+    /// client_secret_post.
+    public func authenticate(_ request: TokenRequest, site: Site) async throws(OAuthError) -> OAuthClientIdentity {
+        let p = request.parameters
+        let basic = request.basic != nil
+        let clientID = request.basic?.id ?? p["client_id"] ?? p["client_assertion"].flatMap { CompactJWT.parse($0)?.claims["iss"]?.string }
+        guard let clientID, !clientID.isEmpty, clientID.utf8.count <= 255 else {
+            throw .invalidClient("client authentication is required", basic: basic)
+        }
+        let application: Application?
+        do { application = try await store.application(clientID: clientID) } catch { throw .serverError(error) }
+        if application != nil {
+            guard let authenticated = try await oauth.authenticateClient(request, site: site), authenticated.type.hasSecret else {
+                throw .invalidClient("a public client cannot use this endpoint", basic: basic)
+            }
+            return .application(authenticated)
+        }
+        let token: DeveloperToken?
+        do { token = try await directory.developerToken(site: site.id, key: clientID) } catch { throw .serverError(error) }
+        let refused = OAuthError.invalidClient("client authentication failed", basic: basic)
+        guard p["client_assertion"] == nil, let token, token.type == .oauth, let hash = token.secretHash else {
+            refuse(site: site, request: request, detail: "client: unknown")
+            throw refused
+        }
+        if basic, p["client_secret"] != nil { throw .invalidRequest("use exactly one client authentication method") }
+        guard let secret = request.basic?.secret ?? p["client_secret"],
+              Secrets.constantTimeEqual(Array(credentials.clientSecretHash(secret).utf8), Array(hash.utf8))
+        else {
+            refuse(site: site, request: request, detail: "client: wrong secret of oauth developer token \(token.id)")
+            throw refused
+        }
+        return .developerToken(token)
+    }
+
+    private func refuse(site: Site, request: TokenRequest, detail: String) {
+        audit.record(AuditEvent(siteID: site.id, action: "credential.refused", outcome: "refused", actorUserID: nil, tokenID: nil,
+                                clientAddress: request.clientAddress, detail: detail))
+    }
+
+    // MARK: Introspection
+
+    /// The token's state, or nil when it is not an active token of this site (unknown, malformed, expired, revoked,
+    /// or not a bearer credential such as an id_token). Only a store failure throws.
+    public func introspect(_ raw: String, site: Site) async throws -> TokenIntrospection? {
+        guard !raw.isEmpty, raw.utf8.count <= CompactJWT.maxLength else { return nil }
+        do {
+            return try await identify(raw, site: site)?.introspection
+        } catch let error as ServiceError {
+            if case .unavailable = error { throw error }
+            return nil
+        }
+    }
+
+    /// An active token, with what revoking it takes.
+    private enum Found {
+        case access(VerifiedAccessToken, issuedAt: Int64?)
+        case refresh(RefreshToken, User)
+        case longTermJWT(User, DeveloperToken, expires: Int64, issuedAt: Int64?)
+        case authToken(User, AuthToken)
+
+        var introspection: TokenIntrospection {
+            switch self {
+            case .access(let token, let iat):
+                TokenIntrospection(kind: "access-token", user: token.user, clientID: token.clientID, scope: token.scope, expires: token.expires,
+                                   issuedAt: iat, jti: token.jti, tokenType: "Bearer")
+            case .refresh(let token, let user):
+                TokenIntrospection(kind: "refresh-token", user: user, clientID: token.clientID, scope: token.scope,
+                                   expires: Int64(token.expiresAt.timeIntervalSince1970), issuedAt: Int64(token.createdAt.timeIntervalSince1970),
+                                   jti: nil, tokenType: "refresh_token")
+            case .longTermJWT(let user, _, let expires, let iat):
+                TokenIntrospection(kind: "long-term-jwt", user: user, clientID: nil, scope: nil, expires: expires, issuedAt: iat, jti: nil, tokenType: "Bearer")
+            case .authToken(let user, let token):
+                TokenIntrospection(kind: "authtoken", user: user, clientID: nil, scope: nil, expires: token.expires, issuedAt: nil, jti: nil, tokenType: "Bearer")
+            }
+        }
+
+        /// The client a token was issued to, if any: only that client may revoke it.
+        var clientID: String? {
+            switch self {
+            case .access(let token, _): token.clientID
+            case .refresh(let token, _): token.clientID
+            case .longTermJWT, .authToken: nil
+            }
+        }
+    }
+
+    /// Tells the kinds apart by shape: Tessera's RS256 JWTs, other JWTs (long-term), auth tokens, then refresh tokens.
+    private func identify(_ raw: String, site: Site) async throws -> Found? {
+        if CXoneTokenService.isCXoneToken(raw) {
+            let verified = try await tokens.verifyAccessToken(raw, site: site)
+            return .access(verified, issuedAt: CompactJWT.parse(raw)?.time("iat"))
+        }
+        if raw.utf8.contains(UInt8(ascii: ".")) {
+            let (user, token) = try await credentials.verifyLongTermJWT(raw, site: site)
+            let jwt = CompactJWT.parse(raw)
+            return .longTermJWT(user, token, expires: jwt?.time("exp") ?? 0, issuedAt: jwt?.time("iat"))
+        }
+        if let token = AuthToken.parse(raw) {
+            return .authToken(try await accounts.user(forAuthToken: raw, site: site), token)
+        }
+        guard raw.utf8.count <= 512, let token = try await store.refreshToken(hash: tokens.refreshHash(raw)), token.siteID == site.id,
+              token.expiresAt > Date(), let user = try await directory.user(site: site.id, id: token.userID), user.status == .active
+        else { return nil }
+        return .refresh(token, user)
+    }
+
+    // MARK: Revocation
+
+    /// Revokes a token of this site. Unknown and already inactive tokens are not an error (RFC 7009 §2.2). A token
+    /// issued to an application may be revoked only by that application.
+    public func revoke(_ raw: String, site: Site, client: OAuthClientIdentity, clientAddress: String) async throws(OAuthError) {
+        guard !raw.isEmpty, raw.utf8.count <= CompactJWT.maxLength else { return }
+        let found: Found?
+        do { found = try await identify(raw, site: site) } catch let error as ServiceError {
+            if case .unavailable = error { throw .serverError(error) }
+            return
+        } catch { throw .serverError(error) }
+        guard let found else { return }
+        if let owner = found.clientID, owner != client.clientID {
+            throw .unauthorizedClient("the token was issued to another client")
+        }
+        do {
+            switch found {
+            case .access(let token, _):
+                try await revocations.revoke(Revocation(siteID: site.id, reference: Revocation.accessToken(jti: token.jti), expiresAt: token.expires))
+            case .refresh(let token, _):
+                try await store.revokeRefreshFamily(token.familyID)
+                // Access tokens of the family live at most one access-token lifetime from now.
+                try await revocations.revoke(Revocation(siteID: site.id, reference: Revocation.family(token.familyID),
+                                                        expiresAt: Int64(Date().timeIntervalSince1970) + tokens.settings.accessTokenLifetime))
+            case .longTermJWT(_, var token, _, _):
+                token.jwtSalt = nil
+                try await store.updateDeveloperToken(token)
+            case .authToken(_, let token):
+                try await revocations.revoke(Revocation(siteID: site.id, reference: AccountService.revocationReference(token), expiresAt: token.expires))
+            }
+        } catch { throw .serverError(error) }
+        let introspection = found.introspection
+        audit.record(AuditEvent(siteID: site.id, action: "token.revoke", outcome: "success", actorUserID: introspection.user.id,
+                                tokenID: { if case .longTermJWT(_, let t, _, _) = found { return t.id } else { return nil } }(),
+                                clientAddress: clientAddress, detail: "\(introspection.kind) revoked by client \(client.clientID)"))
+    }
+}
