@@ -16,7 +16,10 @@ for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; 
 
 run() { # label, wrk arguments... (wrk pinned to core 1)
     local label=$1; shift
-    local rate
-    rate=$(taskset -c 1 wrk -t1 -c"${connections:-8}" -d"${duration}s" "$@" | awk '/Requests\/sec/ {print $2}')
-    printf '%-44s %10s req/s\n' "$label" "$rate"
+    local output rate errors
+    output=$(taskset -c 1 wrk -t1 -c"${connections:-8}" -d"${duration}s" "$@")
+    rate=$(awk '/Requests\/sec/ {print $2}' <<<"$output")
+    # A refused credential answers fast: say so rather than let it pass for a fast answer.
+    errors=$(awk '/Non-2xx/ {print "  (" $NF " non-2xx answers)"}' <<<"$output")
+    printf '%-44s %10s req/s%s\n' "$label" "$rate" "$errors"
 }
