@@ -1157,10 +1157,12 @@ def test_refresh_rotation_and_reuse_detection(server, apps, backend_key, backend
     auth = (client_id, client_secret)
     r = token_call(server, data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, auth=auth)
     token_error(r, 400, "invalid_grant")
-    # Reuse revoked the whole family: the newest refresh token is dead too.
+    # Reuse revoked the whole family: the newest refresh token is dead too, and so are the session's access tokens.
     r = token_call(server, data={"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}, auth=auth)
     token_error(r, 400, "invalid_grant")
     no_leak(r, second["refresh_token"], first["refresh_token"])
+    for access in (first["access_token"], second["access_token"]):
+        assert userinfo(server, access).status_code == 401
 
 
 def test_access_key_refresh_tokens_need_no_client(server, victim, issuer):

@@ -114,8 +114,9 @@ public struct RefreshToken: Sendable, Equatable {
 public enum Consumption<Record: Sendable>: Sendable {
     /// First use: the record is now marked used.
     case fresh(Record)
-    /// Used before: the store has revoked the whole family it belongs to.
-    case reused
+    /// Used before: the store has revoked the whole family it belongs to (named here, so that the access tokens
+    /// issued in it can be revoked too).
+    case reused(family: UUID, site: UUID)
     /// Unknown, or revoked.
     case invalid
 }

@@ -192,7 +192,10 @@ public final class CXoneTokenService: Sendable {
         do { consumed = try await store.consumeRefreshToken(hash: refreshHash(raw)) } catch { throw OAuthError.serverError(error) }
         switch consumed {
         case .invalid: throw invalid
-        case .reused: throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is revoked")
+        case .reused(let family, let site):
+            // Best effort: the family's refresh tokens are already revoked in the store.
+            try? await revokeAccessTokens(family: family, site: site)
+            throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is revoked")
         case .fresh(let token):
             guard token.siteID == site.id, token.expiresAt > now() else { throw invalid }
             if token.clientID != client?.clientID, token.clientID != nil {
@@ -214,6 +217,12 @@ public final class CXoneTokenService: Sendable {
                 throw OAuthError.serverError(error)
             }
         }
+    }
+
+    /// Revokes the access tokens of a session whose refresh token (or code) was replayed: they live at most one
+    /// access-token lifetime from now.
+    func revokeAccessTokens(family: UUID, site: UUID) async throws {
+        try await revocations.revoke(Revocation(siteID: site, reference: Revocation.family(family), expiresAt: epoch + settings.accessTokenLifetime))
     }
 
     // MARK: Verifying

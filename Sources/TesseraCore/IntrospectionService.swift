@@ -185,9 +185,7 @@ public final class IntrospectionService: Sendable {
                 try await revocations.revoke(Revocation(siteID: site.id, reference: Revocation.accessToken(jti: token.jti), expiresAt: token.expires))
             case .refresh(let token, _):
                 try await store.revokeRefreshFamily(token.familyID)
-                // Access tokens of the family live at most one access-token lifetime from now.
-                try await revocations.revoke(Revocation(siteID: site.id, reference: Revocation.family(token.familyID),
-                                                        expiresAt: Int64(Date().timeIntervalSince1970) + tokens.settings.accessTokenLifetime))
+                try await tokens.revokeAccessTokens(family: token.familyID, site: site.id)
             case .longTermJWT(_, var token, _, _):
                 token.jwtSalt = nil
                 try await store.updateDeveloperToken(token)

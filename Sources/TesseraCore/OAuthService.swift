@@ -221,6 +221,7 @@ public final class OAuthService: Sendable {
         let consumed: Consumption<AuthorizationCode>
         do { consumed = try await store.consumeAuthorizationCode(hash: tokens.refreshHash(raw)) } catch { throw .serverError(error) }
         let invalid = OAuthError.invalidGrant("authorization code is invalid, expired or already used")
+        if case .reused(let family, let site) = consumed { try? await tokens.revokeAccessTokens(family: family, site: site) }
         guard case .fresh(let code) = consumed else { throw invalid }
         guard code.siteID == site.id, code.clientID == client.clientID, code.expiresAt > now() else { throw invalid }
         guard code.redirectURI == redirectURI else { throw .invalidGrant("redirect_uri differs from the authorization request's") }

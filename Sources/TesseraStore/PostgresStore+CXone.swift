@@ -164,7 +164,7 @@ extension PostgresStore {
                 guard !revoked, let familyID = UUID(uuidString: family) else { return .invalid }
                 if used != nil {
                     try await revoke(family: family, on: db)
-                    return .reused
+                    return .reused(family: familyID, site: site)
                 }
                 try await db.query("UPDATE refresh_tokens SET used_at = \(seconds(Date())) WHERE token_hash = \(hash)", logger: logger)
                 return .fresh(RefreshToken(hash: hash, familyID: familyID, siteID: site, userID: user, clientID: client, scope: scope,
@@ -203,7 +203,7 @@ extension PostgresStore {
                 guard let familyID = UUID(uuidString: family) else { return .invalid }
                 if try r["used_at"].decode(Int64?.self) != nil {
                     try await revoke(family: family, on: db)
-                    return .reused
+                    return .reused(family: familyID, site: try r["site_id"].decode(UUID.self))
                 }
                 try await db.query("UPDATE authorization_codes SET used_at = \(seconds(Date())) WHERE code_hash = \(hash)", logger: logger)
                 return .fresh(AuthorizationCode(

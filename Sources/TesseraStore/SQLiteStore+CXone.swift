@@ -144,7 +144,7 @@ extension SQLiteStore {
                 if row["revoked"] as Bool { return .commit }
                 if (row["used_at"] as Int64?) != nil {
                     try Self.revoke(family: family, db: db)
-                    result = .reused
+                    result = .reused(family: family, site: site)
                     return .commit
                 }
                 try db.execute(sql: "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", arguments: [seconds(Date()), hash])
@@ -186,7 +186,7 @@ extension SQLiteStore {
                 else { return .commit }
                 if (row["used_at"] as Int64?) != nil {
                     try Self.revoke(family: family, db: db)
-                    result = .reused
+                    result = .reused(family: family, site: site)
                     return .commit
                 }
                 try db.execute(sql: "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ?", arguments: [seconds(Date()), hash])

@@ -78,8 +78,11 @@ typealias OAuthClient = TesseraCore.Application
             #expect(idToken.claims["aud"]?.string == f.confidential.clientID)
             #expect(idToken.claims["at_hash"]?.string == Base64URL.encode(Secrets.sha256(Array(access.utf8)).prefix(16)))
             let refresh = try #require(tokens["refresh_token"] as? String)
+            try await client.execute(uri: "/auth/userinfo", method: .get, headers: [.authorization: "Bearer \(access)"]) { response in
+                #expect(response.status == .ok)
+            }
 
-            // The same code again: refused, and the refresh token it produced is revoked.
+            // The same code again: refused, and the refresh token and the access token it produced are revoked.
             try await client.execute(uri: "/auth/token", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                                      body: exchange) { response in
                 #expect(response.status == .badRequest)
@@ -92,6 +95,9 @@ typealias OAuthClient = TesseraCore.Application
                 #expect(response.status == .badRequest)
                 let error = try Self.error(response.body)
                     #expect(error == "invalid_grant")
+            }
+            try await client.execute(uri: "/auth/userinfo", method: .get, headers: [.authorization: "Bearer \(access)"]) { response in
+                #expect(response.status == .unauthorized)
             }
         }
     }
