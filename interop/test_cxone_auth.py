@@ -1287,7 +1287,7 @@ def test_openid_configuration(server, issuer):
         "display_values_supported": ["page", "popup"],
         "claim_types_supported": ["normal"],
         "code_challenge_methods_supported": ["S256"],
-        "grant_types_supported": ["authorization_code", "password", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "password", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
     }
     for name, values in expected_lists.items():
         assert isinstance(doc.get(name), list) and sorted(doc[name]) == sorted(values), (name, doc.get(name))

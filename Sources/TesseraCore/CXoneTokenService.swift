@@ -26,6 +26,7 @@ public struct VerifiedAccessToken: Sendable {
     public var expires: Int64
     /// The refresh-token family (session) the token was issued in.
     public var family: UUID?
+    public var issuedAt: Int64?
 }
 
 /// Issues and verifies CXone's tokens: RS256 access tokens and id_tokens with the CXone claim set, opaque refresh
@@ -237,7 +238,7 @@ public final class CXoneTokenService: Sendable {
             throw ServiceError.unauthenticated("access token revoked")
         }
         return VerifiedAccessToken(user: user, clientID: jwt.claims["client_id"]?.string, scope: jwt.claims["scope"]?.string ?? "openid",
-                                   jti: jti, expires: jwt.time("exp") ?? 0, family: family)
+                                   jti: jti, expires: jwt.time("exp") ?? 0, family: family, issuedAt: jwt.time("iat"))
     }
 
     /// Verifies a basic token from "Generate Key" and returns its user.

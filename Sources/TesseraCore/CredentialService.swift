@@ -27,6 +27,7 @@ public final class CredentialService: Sendable {
         var tokenID: Int
         var salt: String
         var expires: Int64
+        var issuedAt: Int64?
     }
 
     private let verifiedJWTs = Mutex<[String: VerifiedJWT]>([:])
@@ -139,15 +140,20 @@ public final class CredentialService: Sendable {
             else { throw ServiceError.forbidden("invalid json web token") }
             return (try await boundUser(token, site: site), token)
         }
-        let (user, token, expires) = try await verifyLongTermJWTFully(raw, site: site, now: now)
+        let (user, token, expires, issuedAt) = try await verifyLongTermJWTFully(raw, site: site, now: now)
         verifiedJWTs.withLock { cache in
             if cache.count >= Self.maxVerifiedJWTs { cache.removeAll(keepingCapacity: true) }
-            cache[raw] = VerifiedJWT(site: site.id, tokenID: token.id, salt: token.jwtSalt ?? "", expires: expires)
+            cache[raw] = VerifiedJWT(site: site.id, tokenID: token.id, salt: token.jwtSalt ?? "", expires: expires, issuedAt: issuedAt)
         }
         return (user, token)
     }
 
-    private func verifyLongTermJWTFully(_ raw: String, site: Site, now: Int64) async throws -> (User, DeveloperToken, Int64) {
+    /// The `exp` and `iat` of a long-term JWT that verified a moment ago (for introspection), from memory.
+    public func verifiedTimes(ofLongTermJWT raw: String) -> (expires: Int64, issuedAt: Int64?)? {
+        verifiedJWTs.withLock { $0[raw] }.map { ($0.expires, $0.issuedAt) }
+    }
+
+    private func verifyLongTermJWTFully(_ raw: String, site: Site, now: Int64) async throws -> (User, DeveloperToken, Int64, Int64?) {
         guard let jwt = CompactJWT.parse(raw) else { throw ServiceError.forbidden("Unable to parse JWT token") }
         let invalid = ServiceError.forbidden("invalid json web token")
         guard jwt.header["alg"]?.string == "HS512", let kid = jwt.header["kid"]?.string, kid.count <= 10, let id = Int(kid),
@@ -160,7 +166,7 @@ public final class CredentialService: Sendable {
               let exp = jwt.time("exp"), exp > now - skew,
               jwt.time("nbf").map({ $0 <= now + skew }) ?? true, jwt.time("iat").map({ $0 <= now + skew }) ?? true
         else { throw invalid }
-        return (try await boundUser(token, site: site), token, exp)
+        return (try await boundUser(token, site: site), token, exp, jwt.time("iat"))
     }
 
     /// The user a server token's JWT acts as: active and with a license seat.

@@ -18,6 +18,7 @@ public final class Directory: Sendable {
         var users: [UUID: [Int: User]] = [:]
         var usernames: [UUID: [String: Int]] = [:]
         var tokens: [UUID: SiteTokens] = [:]
+        var applications: [String: (application: Application, loadedAt: ContinuousClock.Instant)] = [:]
     }
 
     public let store: any Store
@@ -47,6 +48,7 @@ public final class Directory: Sendable {
                 state.users.removeAll()
                 state.usernames.removeAll()
                 state.tokens.removeAll()
+                state.applications.removeAll()
             }
         }
     }
@@ -110,5 +112,29 @@ public final class Directory: Sendable {
         )
         state.withLock { state in if state.generation == generation { state.tokens[site] = loaded } }
         return loaded
+    }
+
+    // MARK: Applications
+
+    /// How long a known application is served from memory. Applications are not changed in place yet, and a command
+    /// line beside a SQLite server announces nothing to it, so this bounds how long a change could go unseen.
+    public static let applicationMaxAge: Duration = .seconds(5)
+
+    /// An OAuth client by id, from memory when it was read in the last few seconds: introspection and the token
+    /// endpoints authenticate a client on every call. Unknown ids are not remembered (a client registered a moment
+    /// ago by another process must be found).
+    public func application(clientID: String) async throws -> Application? {
+        let now = ContinuousClock.now
+        if store.changes.isLive, let hit = state.withLock({ $0.applications[clientID] }), now - hit.loadedAt < Self.applicationMaxAge {
+            return hit.application
+        }
+        let generation = state.withLock { $0.generation }
+        guard let application = try await store.application(clientID: clientID) else { return nil }
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.applications.count >= 10_000 { state.applications.removeAll() }
+            state.applications[clientID] = (application, now)
+        }
+        return application
     }
 }

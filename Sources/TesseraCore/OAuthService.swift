@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TesseraCrypto
 
 /// A token-endpoint request as the surface parsed it: the form parameters and the Basic credentials, if any.
@@ -53,10 +54,20 @@ public final class OAuthService: Sendable {
     /// needs the secret itself to check an assertion's HMAC). 32 bytes in base64, like CXone's secrets.
     public func clientSecret(of application: Application) -> String? {
         guard let salt = application.secretSalt else { return nil }
+        let memoKey = application.clientID + "|" + salt
+        if let known = secrets.withLock({ $0[memoKey] }) { return known }
         // Base64url with its padding: no '+' or '/', so the secret reads the same whether a client form-encodes its
         // Basic credentials (RFC 6749 §2.3.1) or not, as many do not.
-        return Base64URL.encode(masterKey.derive256("application-secret", application.siteID.lowercasedString, application.clientID, salt)) + "="
+        let secret = Base64URL.encode(masterKey.derive256("application-secret", application.siteID.lowercasedString, application.clientID, salt)) + "="
+        secrets.withLock { memo in
+            if memo.count >= 10_000 { memo.removeAll() }
+            memo[memoKey] = secret
+        }
+        return secret
     }
+
+    /// Derived client secrets, per client id and salt: clients authenticate on every introspection call.
+    private let secrets = Mutex<[String: String]>([:])
 
     /// Registers an application directly (the command line; the registration API with approval comes later).
     /// Returns it with its secret, shown this once.
@@ -114,7 +125,7 @@ public final class OAuthService: Sendable {
         let unknown = OAuthError.invalidClient("client authentication failed", basic: basic)
         guard !clientID.isEmpty, clientID.utf8.count <= 255 else { throw unknown }
         let found: Application?
-        do { found = try await store.application(clientID: clientID) } catch { throw .serverError(error) }
+        do { found = try await directory.application(clientID: clientID) } catch { throw .serverError(error) }
         guard let application = found, application.isEnabled, application.serves(site: site.id) else {
             refuse(site: site, request: request, detail: "client: unknown, disabled or not for this tenant")
             throw unknown

@@ -3,8 +3,10 @@ import Synchronization
 
 /// Finds the site a request belongs to by its Host header, falling back to the default site.
 ///
-/// Sites change rarely, so the directory keeps them in memory and reloads them from the store when its copy
-/// is older than `maxAge`; routing a request then costs no store round trip.
+/// Sites change rarely, so the directory keeps them in memory; routing a request then costs no store round trip.
+/// A site change announced by the store (on PostgreSQL, by any instance) drops the copy at once, so that turning
+/// legacy tokens off, say, holds for the very next request; the copy is also reloaded when older than `maxAge`,
+/// in case an announcement was missed.
 public final class SiteDirectory: Sendable {
     private struct Snapshot {
         var byHost: [String: Site]
@@ -17,11 +19,23 @@ public final class SiteDirectory: Sendable {
 
     private let store: any Store
     private let maxAge: TimeInterval
-    private let snapshot = Mutex<Snapshot?>(nil)
+    private struct State {
+        var snapshot: Snapshot?
+        /// Counts announced changes, so that a load which raced one does not keep what it read.
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     public init(store: any Store, maxAge: TimeInterval = 5) {
         self.store = store
         self.maxAge = maxAge
+        store.changes.subscribe { [weak self] change in
+            switch change {
+            case .sites, .all: self?.invalidate()
+            default: break
+            }
+        }
     }
 
     /// The site for a Host header value. Throws `.invalidInput` for a malformed host; an unknown but well-formed
@@ -35,8 +49,8 @@ public final class SiteDirectory: Sendable {
         if let site = current.byRawHost[rawHost] { return site }
         guard let host = Hostname.normalise(rawHost) else { throw ServiceError.invalidInput("invalid Host header") }
         guard let site = current.byHost[host] ?? current.defaultSite else { throw ServiceError.unavailable("no default site") }
-        snapshot.withLock { snapshot in
-            if snapshot != nil, snapshot!.byRawHost.count < 1024 { snapshot!.byRawHost[rawHost] = site }
+        state.withLock { state in
+            if state.snapshot != nil, state.snapshot!.byRawHost.count < 1024 { state.snapshot!.byRawHost[rawHost] = site }
         }
         return site
     }
@@ -44,11 +58,17 @@ public final class SiteDirectory: Sendable {
     public func site(id: UUID) async throws -> Site? { try await load().byID[id] }
 
     /// Forgets the cached copy so the next lookup reads the store (after a site was created or changed).
-    public func invalidate() { snapshot.withLock { $0 = nil } }
+    public func invalidate() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.snapshot = nil
+        }
+    }
 
     private func load() async throws -> Snapshot {
         let now = Date()
-        if let current = snapshot.withLock({ $0 }), now.timeIntervalSince(current.loadedAt) < maxAge { return current }
+        let (cached, started) = state.withLock { ($0.snapshot, $0.generation) }
+        if let current = cached, now.timeIntervalSince(current.loadedAt) < maxAge { return current }
         let sites = try await store.sites()
         var byHost: [String: Site] = [:]
         for site in sites { for host in site.hostnames { byHost[host] = site } }
@@ -58,7 +78,7 @@ public final class SiteDirectory: Sendable {
             defaultSite: sites.first { $0.isDefault },
             loadedAt: now
         )
-        snapshot.withLock { $0 = fresh }
+        state.withLock { state in if state.generation == started { state.snapshot = fresh } }
         return fresh
     }
 }

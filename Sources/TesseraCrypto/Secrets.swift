@@ -54,6 +54,15 @@ public enum Secrets {
         }
     }
 
+    /// `constantTimeEqual` for two byte arrays, without the generic collection machinery (client secrets are
+    /// compared on every introspection call).
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
     /// Compares two byte strings in time that depends only on their lengths, never on where they differ.
     public static func constantTimeEqual<A: Collection, B: Collection>(_ a: A, _ b: B) -> Bool
     where A.Element == UInt8, B.Element == UInt8 {

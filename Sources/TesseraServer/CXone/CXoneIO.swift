@@ -68,7 +68,7 @@ enum CXoneIO {
     static func parameters(_ request: Request) async throws -> [String: String] {
         var buffer = try await request.body.collect(upTo: Limits.maxBodyBytes)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        let mediaType = request.headers[.contentType].map { $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        let mediaType = request.headers[.contentType].map(Self.mediaType)
         switch mediaType {
         case nil, "application/json", "application/x-www-form-urlencoded", "text/plain": break
         case let other?: throw UnsupportedMediaType(mediaType: String(other.prefix(64)))
@@ -86,6 +86,14 @@ enum CXoneIO {
             }
         }
         return try form(bytes)
+    }
+
+    /// The media type of a Content-Type value, lower case, without parameters or surrounding spaces (on bytes:
+    /// Foundation's trimming showed in profiles of the introspection endpoint).
+    static func mediaType(_ contentType: String) -> String {
+        let bytes = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let trimmed = bytes.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        return String(decoding: trimmed.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// application/x-www-form-urlencoded: `+` is a space, `%XX` a byte; invalid escapes are refused.
