@@ -131,12 +131,7 @@ public final class IdentityExchangeService: Sendable {
         guard try await verifySignature(jwt, provider: provider) else {
             throw ServiceError.forbidden("the ID token's signature does not verify under the identity provider's keys")
         }
-        let audiences: [String]
-        switch jwt.claims["aud"] {
-        case .string(let a)?: audiences = [a]
-        case .array(let items)?: audiences = items.compactMap(\.string)
-        default: audiences = []
-        }
+        let audiences = jwt.audiences
         guard audiences.contains(provider.audience) else { throw ServiceError.forbidden("the ID token's audience does not include \(provider.audience)") }
         let epoch = Int64(now().timeIntervalSince1970)
         guard let exp = jwt.time("exp") else { throw ServiceError.invalidInput("the ID token has no exp claim") }

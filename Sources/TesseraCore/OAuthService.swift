@@ -158,12 +158,7 @@ public final class OAuthService: Sendable {
             refuse(site: site, request: request, detail: "client assertion: bad signature or algorithm")
             throw refused
         }
-        let audiences: [String]
-        switch jwt.claims["aud"] {
-        case .string(let a)?: audiences = [a]
-        case .array(let items)?: audiences = items.compactMap(\.string)
-        default: audiences = []
-        }
+        let audiences = jwt.audiences
         let issuer = tokens.settings.oidcIssuer(of: site)
         let epoch = Int64(now().timeIntervalSince1970)
         guard jwt.claims["sub"]?.string == application.clientID,

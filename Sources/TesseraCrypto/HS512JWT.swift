@@ -130,6 +130,15 @@ public struct CompactJWT: Sendable {
         return input + "." + Base64URL.encode(Array(mac))
     }
 
+    /// The `aud` claim as a list: a string is one audience, an array several (RFC 7519 §4.1.3).
+    public var audiences: [String] {
+        switch claims["aud"] {
+        case .string(let audience)?: [audience]
+        case .array(let items)?: items.compactMap(\.string)
+        default: []
+        }
+    }
+
     /// A time claim given as a JSON number or as a string of digits (seed 000 writes them as strings).
     public func time(_ name: String) -> Int64? {
         switch claims[name] {
