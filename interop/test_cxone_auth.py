@@ -27,6 +27,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import ClientSecretJWT
 
 from conftest import ADMIN_PASSWORD, BIN, Server
+from helpers import Secret, basic_header, bearer, check, no_leak, redact, secret, show, unique
 
 USERS = "/@api/deki/users"
 JSON_OUT = {"dream.out.format": "json"}
@@ -45,37 +46,16 @@ ACCESS_LIFETIME = 3600
 REFRESH_LIFETIME = 86400
 DEFAULT_BU, DEFAULT_AREA, DEFAULT_CLUSTER = 1000, "na1", "C1"
 KEY_SHAPE = re.compile(r"^[A-Z2-7]{52}====$")  # 56 characters of upper-case base32 ending in "===="
-KEY_ANYWHERE = re.compile(r"[A-Z2-7]{52}====")
-JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 CLAIMS_IN_BOTH = ("iss", "sub", "aud", "tenantId", "tenant", "userId", "icBUId", "icAgentId", "icSPId", "icClusterId",
                   "icDomain", "area", "name", "given_name", "family_name", "role", "views", "iat", "exp")
 KEY_FIELDS = {"accessKeyId", "userId", "tenantId", "agentId", "billingId", "isActive", "lastUsedDate"}
-
-#: Every secret this module handled; `show()` replaces them (and anything shaped like a JWT or an access key) in
-#: response bodies before they reach an assertion message.
-SENSITIVE = set()
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers
 
 
-class Secret(str):
-    """A secret string: pytest shows it as <secret> wherever it prints a repr (arguments, assertion operands)."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "<secret>"
-
-
 SECRET_FIELDS = {"token", "refreshToken", "access_token", "refresh_token", "id_token", "accessKeySecret"}
-
-
-def secret(value):
-    if isinstance(value, str) and value:
-        remember(value)
-        return Secret(value)
-    return value
 
 
 def hide_secrets(doc):
@@ -87,53 +67,6 @@ def hide_secrets(doc):
         for i, value in enumerate(doc):
             doc[i] = hide_secrets(value)
     return doc
-
-
-def remember(*values):
-    for value in values:
-        if isinstance(value, str) and len(value) >= 6:
-            SENSITIVE.update({value, quote(value, safe="")})
-
-
-def redact(text):
-    for value in sorted(SENSITIVE, key=len, reverse=True):
-        text = text.replace(value, "<secret>")
-    return KEY_ANYWHERE.sub("<key>", JWT_ANYWHERE.sub("<jwt>", text))
-
-
-def show(r):
-    """A response for an assertion message, secrets redacted."""
-    path = urlsplit(r.request.url).path if r.request is not None else "?"
-    return f"{r.request.method} {path} -> {r.status_code} {redact(r.text)[:600]}"
-
-
-def check(condition, message):
-    """Fails with `message` only: for conditions on secret values, which pytest would otherwise print."""
-    if not condition:
-        pytest.fail(message)
-
-
-def no_leak(r, *values):
-    """None of `values` (secrets the request carried) appears in the response body or headers."""
-    __tracebackhide__ = True
-    body = r.content.decode("utf-8", "replace")
-    headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
-    for value in values:
-        if value and (value in body or value in headers or quote(value, safe="") in body):
-            pytest.fail(f"a secret sent in the request was echoed by {show(r)}")
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
-
-
-def basic_header(user, password):
-    __tracebackhide__ = True
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
 
 
 def flip(text, index):

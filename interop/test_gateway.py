@@ -5,14 +5,13 @@ first called directly, then through a real nginx configured with examples/nginx/
 in front of a small echo API that reports the identity headers it received.
 
 Independent client code only (requests, PyJWT, Python's hmac, http.server, Debian's nginx). Secrets (tokens,
-passwords, client secrets) are kept out of pytest's output as in test_cxone_auth.py: `Secret` strings print as
+passwords, client secrets) are kept out of pytest's output with helpers.py: `Secret` strings print as
 <secret> and assertion messages go through `show()`, which redacts them.
 """
 import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -21,13 +20,13 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote, urlsplit
 
 import jwt
 import pytest
 import requests
 
 from conftest import ADMIN_PASSWORD, BIN, free_port
+from helpers import Secret, bearer, check, redact, secret, show, unique
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -44,55 +43,10 @@ IDENTITY = ("X-Tessera-User-Id", "X-Tessera-User-Guid", "X-Tessera-Username", "X
             "X-Tessera-Token-Kind", "X-Tessera-Scopes")
 NGINX_EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "examples", "nginx", "tessera-gateway.conf")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-
-#: Every secret this module handled; `redact()` replaces them in text that reaches an assertion message.
-SENSITIVE = set()
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Helpers (copied from test_cxone_auth.py and test_developer_tokens.py, trimmed)
-
-
-class Secret(str):
-    """A secret string: pytest shows it as <secret> wherever it prints a repr."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "<secret>"
-
-
-def secret(value):
-    if isinstance(value, str) and value:
-        if len(value) >= 6:
-            SENSITIVE.update({value, quote(value, safe="")})
-        return Secret(value)
-    return value
-
-
-def redact(text):
-    for value in sorted(SENSITIVE, key=len, reverse=True):
-        text = text.replace(value, "<secret>")
-    return JWT_ANYWHERE.sub("<jwt>", text)
-
-
-def show(r):
-    """A response for an assertion message, secrets redacted."""
-    path = urlsplit(r.request.url).path if r.request is not None else "?"
-    return f"{r.request.method} {path} -> {r.status_code} {redact(r.text)[:600]}"
-
-
-def check(condition, message):
-    if not condition:
-        pytest.fail(message)
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
+# Helpers (the shared ones are in helpers.py)
 
 
 def tamper(token):

@@ -14,12 +14,12 @@ import re
 import subprocess
 import time
 import uuid
-from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
 
 from conftest import BIN, Server, deki_error
+from helpers import bearer, check, no_leak, redact, secret, show, unique
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -38,57 +38,6 @@ VECTORS = {  # reference §8.2 / SPEC §D
 CARRIERS = ["bearer", "x-authtoken", "cookie", "query"]
 #: SPEC §D: the API's apiKey is 16-128 printable ASCII characters.
 KEY_LENGTHS = (8, 128)
-
-#: Every secret this module handled; `redact()` replaces them in text.
-SENSITIVE = set()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Secret handling (as in test_cxone_auth.py)
-
-
-class Secret(str):
-    """A secret string: pytest shows it as <secret> wherever it prints a repr (arguments, assertion operands)."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "<secret>"
-
-
-def secret(value):
-    if isinstance(value, str) and value:
-        if len(value) >= 6:
-            SENSITIVE.update({value, quote(value, safe="")})
-        return Secret(value)
-    return value
-
-
-def redact(text):
-    for value in sorted(SENSITIVE, key=len, reverse=True):
-        text = text.replace(value, "<secret>")
-    return text
-
-
-def show(r):
-    """A response for an assertion message, secrets redacted."""
-    path = urlsplit(r.request.url).path if r.request is not None else "?"
-    return f"{r.request.method} {path} -> {r.status_code} {redact(r.text)[:600]}"
-
-
-def check(condition, message):
-    """Fails with `message` only: for conditions on secret values, which pytest would otherwise print."""
-    if not condition:
-        pytest.fail(message)
-
-
-def no_leak(r, *values):
-    """None of `values` (secrets the request carried) appears in the response body or headers."""
-    __tracebackhide__ = True
-    body = r.content.decode("utf-8", "replace")
-    headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
-    for value in values:
-        if value and (value in body or value in headers):
-            pytest.fail(f"a secret sent in the request was echoed by {show(r)}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -158,14 +107,6 @@ def refused(r, status, *secrets_sent, words=()):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Other helpers
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
 
 
 def cli(server, *args):

@@ -6,7 +6,7 @@ client_secret_post) and oauth-type developer tokens (key and secret). Also: refr
 among several, client binding, bad input, discovery, and a revocation reaching a second instance on one PostgreSQL.
 
 Everything here is independent client code (requests, PyJWT, cryptography); nothing of the server's own code is
-called. Secrets are kept out of pytest's output as in test_cxone_auth.py: they are `Secret` strings whose repr is
+called. Secrets are kept out of pytest's output with helpers.py: they are `Secret` strings whose repr is
 "<secret>", assertion messages go through `show()`/`redact()`, and conditions on secret values through `check()`.
 """
 import base64
@@ -18,7 +18,6 @@ import secrets
 import subprocess
 import time
 import uuid
-from urllib.parse import quote, urlsplit
 
 import jwt
 import pytest
@@ -26,6 +25,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conftest import ADMIN_PASSWORD, BIN, Server
+from helpers import Secret, basic_header, bearer, check, no_leak, redact, remember, secret, show, unique
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -44,42 +44,16 @@ OPENID = "/.well-known/openid-configuration"
 REFRESH_LIFETIME = 86400
 AUTHTOKEN_LIFETIME = 561_600  # the server's default (6.5 days)
 AUTHTOKEN_SHAPE = re.compile(r"^(\d+)_(\d+)_([0-9a-f]{64})$")
-JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-KEY_ANYWHERE = re.compile(r"[A-Z2-7]{52}====")
 # Applications may also use client_secret_jwt here (as at the token endpoint); developer tokens only the first two.
 AUTH_METHODS = ["client_secret_basic", "client_secret_jwt", "client_secret_post"]
 WRONG_SECRET = "d3Jvbmctc2VjcmV0LXZhbHVlLWhlcmU="
 
-#: Every secret this module handled; `redact()` replaces them in text that reaches an assertion message.
-SENSITIVE = set()
-
 
 # ---------------------------------------------------------------------------------------------------------------
-# Helpers (copied from test_cxone_auth.py, trimmed)
-
-
-class Secret(str):
-    """A secret string: pytest shows it as <secret> wherever it prints a repr."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "<secret>"
+# Helpers (the shared ones are in helpers.py)
 
 
 SECRET_FIELDS = {"token", "refreshToken", "access_token", "refresh_token", "id_token", "accessKeySecret", "secret"}
-
-
-def remember(*values):
-    for value in values:
-        if isinstance(value, str) and len(value) >= 6:
-            SENSITIVE.update({value, quote(value, safe="")})
-
-
-def secret(value):
-    if isinstance(value, str) and value:
-        remember(value)
-        return Secret(value)
-    return value
 
 
 def hide_secrets(doc):
@@ -91,47 +65,6 @@ def hide_secrets(doc):
         for i, value in enumerate(doc):
             doc[i] = hide_secrets(value)
     return doc
-
-
-def redact(text):
-    for value in sorted(SENSITIVE, key=len, reverse=True):
-        text = text.replace(value, "<secret>")
-    return KEY_ANYWHERE.sub("<key>", JWT_ANYWHERE.sub("<jwt>", text))
-
-
-def show(r):
-    """A response for an assertion message, secrets redacted."""
-    path = urlsplit(r.request.url).path if r.request is not None else "?"
-    return f"{r.request.method} {path} -> {r.status_code} {redact(r.text)[:600]}"
-
-
-def check(condition, message):
-    """Fails with `message` only: for conditions on secret values, which pytest would otherwise print."""
-    if not condition:
-        pytest.fail(message)
-
-
-def no_leak(r, *values):
-    """None of `values` (secrets the request carried) appears in the response body or headers."""
-    __tracebackhide__ = True
-    body = r.content.decode("utf-8", "replace")
-    headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
-    for value in values:
-        if value and (value in body or value in headers or quote(value, safe="") in body):
-            pytest.fail(f"a secret sent in the request was echoed by {show(r)}")
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
-
-
-def basic_header(user, password):
-    __tracebackhide__ = True
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
 
 
 def flip(text, index):

@@ -21,7 +21,6 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote, urlsplit
 
 import jwt
 import pytest
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from conftest import BIN, deki_error
+from helpers import bearer, check, no_leak, redact, secret, show, unique
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -47,69 +47,9 @@ GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 
-#: Every secret this module handled; `redact()` replaces them (and anything shaped like a JWT) in text.
-SENSITIVE = set()
-JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Secret handling (as in test_cxone_auth.py)
-
-
-class Secret(str):
-    """A secret string: pytest shows it as <secret> wherever it prints a repr (arguments, assertion operands)."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return "<secret>"
-
-
-def secret(value):
-    if isinstance(value, str) and value:
-        if len(value) >= 6:
-            SENSITIVE.update({value, quote(value, safe="")})
-        return Secret(value)
-    return value
-
-
-def redact(text):
-    for value in sorted(SENSITIVE, key=len, reverse=True):
-        text = text.replace(value, "<secret>")
-    return JWT_ANYWHERE.sub("<jwt>", text)
-
-
-def show(r):
-    """A response for an assertion message, secrets redacted."""
-    path = urlsplit(r.request.url).path if r.request is not None else "?"
-    return f"{r.request.method} {path} -> {r.status_code} {redact(r.text)[:600]}"
-
-
-def check(condition, message):
-    """Fails with `message` only: for conditions on secret values, which pytest would otherwise print."""
-    if not condition:
-        pytest.fail(message)
-
-
-def no_leak(r, *values):
-    """None of `values` (secrets the request carried) appears in the response body or headers."""
-    __tracebackhide__ = True
-    body = r.content.decode("utf-8", "replace")
-    headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
-    for value in values:
-        if value and (value in body or value in headers):
-            pytest.fail(f"a secret sent in the request was echoed by {show(r)}")
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Small client helpers
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
 
 
 def b64url(data):
