@@ -24,8 +24,6 @@ public struct VerifiedAccessToken: Sendable {
     public var scope: String
     public var jti: String
     public var expires: Int64
-    /// The refresh-token family (session) the token was issued in.
-    public var family: UUID?
     public var issuedAt: Int64?
 }
 
@@ -233,12 +231,13 @@ public final class CXoneTokenService: Sendable {
     public func verifyAccessToken(_ raw: String, site: Site) async throws -> VerifiedAccessToken {
         let (jwt, user) = try await verify(raw, site: site, use: .access)
         let jti = jwt.claims["jti"]?.string ?? ""
-        let family = jwt.claims["sid"]?.string.flatMap(UUID.init(uuidString:))
-        if try await revocations.isRevoked(site: site.id, Revocation.accessToken(jti: jti), family.map(Revocation.family) ?? "") {
+        // `sid` is the session's family id exactly as issued, so it names the revocation without being parsed.
+        let session = jwt.claims["sid"]?.string.map(Revocation.family) ?? ""
+        if try await revocations.isRevoked(site: site.id, Revocation.accessToken(jti: jti), session) {
             throw ServiceError.unauthenticated("access token revoked")
         }
         return VerifiedAccessToken(user: user, clientID: jwt.claims["client_id"]?.string, scope: jwt.claims["scope"]?.string ?? "openid",
-                                   jti: jti, expires: jwt.time("exp") ?? 0, family: family, issuedAt: jwt.time("iat"))
+                                   jti: jti, expires: jwt.time("exp") ?? 0, issuedAt: jwt.time("iat"))
     }
 
     /// Verifies a basic token from "Generate Key" and returns its user.

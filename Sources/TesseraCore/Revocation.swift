@@ -16,7 +16,9 @@ public struct Revocation: Sendable, Equatable {
     }
 
     public static func accessToken(jti: String) -> String { "jti:" + jti }
-    public static func family(_ id: UUID) -> String { "family:" + id.lowercasedString }
+    public static func family(_ id: UUID) -> String { family(id.lowercasedString) }
+    /// A family by its id as access tokens carry it (`sid`, lower case).
+    public static func family(_ sid: String) -> String { "family:" + sid }
     public static func authToken(mac: String) -> String { "auth:" + mac }
 }
 

@@ -11,17 +11,16 @@ struct LegacyTokenRoutes {
 
     func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
         let path = "/@api/deki/site/legacy-tokens"
-        router.get(RouterPath(path)) { _, context in try await read(context) }
+        router.get(RouterPath(path)) { _, context in try read(context) }
         routes.add(path, .get)
         router.put(RouterPath(path)) { request, context in try await update(request, context) }
         routes.add(path, .put)
     }
 
-    private func read(_ context: TesseraContext) async throws -> Response {
+    private func read(_ context: TesseraContext) throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(.admin)
-        let site = try await services.sites.site(id: caller.site.id) ?? caller.site
-        return document(site.legacyTokens.enabled, apiKey: nil)
+        return document(caller.site.legacyTokens.enabled, apiKey: nil)
     }
 
     private func update(_ request: Request, _ context: TesseraContext) async throws -> Response {
