@@ -11,27 +11,7 @@ app=$(.build/release/tessera app create --name bench-resource-server --type conf
 client_id=$(awk '/^client_id:/ {print $2}' <<<"$app")
 client_secret=$(awk '/^client_secret:/ {print $2}' <<<"$app")
 
-# Credentials: an auth token, a server token's long-term JWT (restricted to admin), a CXone access token.
-export BASE=$base PASSWORD=$password
-eval "$(python3 - <<'PY'
-import base64, json, os, urllib.request
-base, password = os.environ["BASE"], os.environ["PASSWORD"]
-def call(method, path, body=None, headers={}):
-    request = urllib.request.Request(base + path, data=body, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return response.read().decode()
-basic = base64.b64encode(f"admin:{password}".encode()).decode()
-token = call("GET", "/@api/deki/users/authenticate", headers={"Authorization": "Basic " + basic})
-auth = {"Authorization": "Bearer " + token, "Content-Type": "application/xml"}
-server = json.loads(call("POST", "/@api/deki/site/developer-tokens?dream.out.format=json",
-    b"<developer-token type='server'><name>bench</name><restricted-by-user-id>1</restricted-by-user-id></developer-token>", auth))
-basic_token = json.loads(call("POST", "/public/user/basic-token", b"", {"Authorization": "Bearer " + token}))["token"]
-session = json.loads(call("POST", "/public/user/refresh", json.dumps({"token": basic_token}).encode(), {"Content-Type": "application/json"}))
-print(f"AUTHTOKEN={token}")
-print(f"JWT={server['authorization'].split()[1]}")
-print(f"ACCESS={session['token']}")
-PY
-)"
+make_credentials
 
 # wrk posts the introspection form through a small Lua script per token.
 introspect_script() { # token -> path of a Lua script
