@@ -45,7 +45,9 @@ public enum ClientAuthMethod: String, Sendable, CaseIterable {
     case none
 }
 
-/// An OAuth client registered by a site (a CXone "application").
+/// An OAuth client: the credentials an approved registration issued for one environment (a CXone "application").
+/// The registration's runtime fields (name, redirect and logout URIs, origins, tenancy, enabled) are copied onto
+/// every client it issued, so that a token request reads one row.
 public struct Application: Sendable, Equatable {
     public var siteID: UUID
     /// A lower-case UUID, as CXone issues them.
@@ -57,13 +59,22 @@ public struct Application: Sendable, Equatable {
     /// stored: client_secret_jwt needs it to check assertions, so it is derived again when needed.
     public var secretSalt: String?
     public var redirectURIs: [String]
-    /// `true`: users of any site may use it; `false`: only its own site's.
+    /// `true`: users of any site in the client's environment may use it; `false`: only its own site's.
     public var multiTenant: Bool
     public var isEnabled: Bool
     public var createdAt: Date
+    /// The registration that issued this client (nil for clients made before registrations existed).
+    public var trackingNumber: String?
+    /// The environment (a tenant area such as `na1`) these credentials were issued for; empty: any.
+    public var environment: String
+    /// Where `/auth/authorize/logout` may send the browser afterwards.
+    public var logoutURIs: [String]
+    /// Origins allowed to call the token, userinfo and JWKS endpoints from a browser (CORS).
+    public var origins: [String]
 
     public init(siteID: UUID, clientID: String, name: String, type: ApplicationType, authMethod: ClientAuthMethod, secretSalt: String?,
-                redirectURIs: [String], multiTenant: Bool, isEnabled: Bool, createdAt: Date) {
+                redirectURIs: [String], multiTenant: Bool, isEnabled: Bool, createdAt: Date, trackingNumber: String? = nil,
+                environment: String = "", logoutURIs: [String] = [], origins: [String] = []) {
         self.siteID = siteID
         self.clientID = clientID
         self.name = name
@@ -74,10 +85,17 @@ public struct Application: Sendable, Equatable {
         self.multiTenant = multiTenant
         self.isEnabled = isEnabled
         self.createdAt = createdAt
+        self.trackingNumber = trackingNumber
+        self.environment = environment
+        self.logoutURIs = logoutURIs
+        self.origins = origins
     }
 
-    /// True when users of `site` may sign in through this application.
-    public func serves(site: UUID) -> Bool { multiTenant || site == siteID }
+    /// True when users of `site` may sign in through this client: its own site's always; other sites' when it is
+    /// multi-tenant and the site lives in the client's environment.
+    public func serves(site: Site) -> Bool {
+        site.id == siteID || (multiTenant && (environment.isEmpty || environment == site.tenant.area))
+    }
 }
 
 /// A refresh token as stored: only its keyed hash, its family (every token rotated from one grant) and what it

@@ -122,7 +122,8 @@ public final class CXoneTokenService: Sendable {
                       family: UUID = UUID(), refresh: Bool = true) async throws -> IssuedTokens {
         let key = try await keyRing.signingKey(site: site.id)
         let iat = epoch
-        let exp = iat + settings.accessTokenLifetime
+        let lifetimes = expertLifetimes(scope: scope) ?? (settings.accessTokenLifetime, settings.refreshTokenLifetime)
+        let exp = iat + lifetimes.access
         let claims = userClaims(user, site: site)
         let times: [(String, JSONValue)] = [("iat", .number(Double(iat))), ("exp", .number(Double(exp)))]
         var accessClaims = claims
@@ -150,12 +151,22 @@ public final class CXoneTokenService: Sendable {
             let raw = Base64URL.encode(Secrets.randomBytes(32))
             try await store.insertRefreshToken(RefreshToken(
                 hash: refreshHash(raw), familyID: family, siteID: site.id, userID: user.id, clientID: clientID, scope: scope,
-                authTime: authTime ?? iat, createdAt: now(), expiresAt: Date(timeIntervalSince1970: TimeInterval(iat + settings.refreshTokenLifetime))
+                authTime: authTime ?? iat, createdAt: now(), expiresAt: Date(timeIntervalSince1970: TimeInterval(iat + lifetimes.refresh))
             ))
             refreshToken = raw
         }
-        return IssuedTokens(accessToken: accessToken, idToken: idToken, refreshToken: refreshToken, expiresIn: settings.accessTokenLifetime,
-                            refreshExpiresIn: settings.refreshTokenLifetime, familyID: family)
+        return IssuedTokens(accessToken: accessToken, idToken: idToken, refreshToken: refreshToken, expiresIn: lifetimes.access,
+                            refreshExpiresIn: lifetimes.refresh, familyID: family)
+    }
+
+    /// Expert's OAuth API token scopes (seed 002): `profile` lives 24 h with a 6.5-day refresh token; `seated`, which
+    /// grants a Pro member's seat, "expires earlier": the site's access-token lifetime, same refresh. Other scopes
+    /// (CXone's openid) use the configured lifetimes.
+    func expertLifetimes(scope: String) -> (access: Int64, refresh: Int64)? {
+        let scopes = scope.split(separator: " ")
+        if scopes.contains("seated") { return (min(settings.accessTokenLifetime, 86_400), 561_600) }
+        if scopes.contains("profile") { return (86_400, 561_600) }
+        return nil
     }
 
     /// OIDC Core §3.1.3.6: base64url of the left half of SHA-256 of the access token.
@@ -238,6 +249,24 @@ public final class CXoneTokenService: Sendable {
         }
         return VerifiedAccessToken(user: user, clientID: jwt.claims["client_id"]?.string, scope: jwt.claims["scope"]?.string ?? "openid",
                                    jti: jti, expires: jwt.time("exp") ?? 0, issuedAt: jwt.time("iat"))
+    }
+
+    /// The user (guid) an id_token of this site names, read as a hint (`id_token_hint`): signature, issuer, tenant
+    /// and kind are checked; expiry is not (OpenID Connect lets an expired id_token serve as a hint).
+    public func idTokenHint(_ raw: String, site: Site) async -> UUID? {
+        guard raw.utf8.count <= CompactJWT.maxLength, let jwt = CompactJWT.parse(raw), jwt.header["alg"]?.string == "RS256",
+              let kid = jwt.header["kid"]?.string, kid.utf8.count <= 64,
+              let key = try? await keyRing.verifyingKey(site: site.id, kid: kid), key.verifies(jwt),
+              jwt.claims["token_use"]?.string == TokenUse.id.rawValue, jwt.claims["iss"]?.string == settings.oidcIssuer(of: site),
+              jwt.claims["tenantId"]?.string == site.id.lowercasedString,
+              let sub = jwt.claims["sub"]?.string, sub.hasPrefix("user:")
+        else { return nil }
+        return UUID(uuidString: String(sub.dropFirst(5)))
+    }
+
+    /// The client an id_token hint was issued to (its `aud`), for logout's redirect check.
+    public func idTokenAudience(_ raw: String) -> String? {
+        CompactJWT.parse(raw)?.audiences.first
     }
 
     /// Verifies a basic token from "Generate Key" and returns its user.

@@ -7,6 +7,8 @@ public enum StoreChange: Sendable, Equatable {
     case developerTokens(site: UUID)
     case signingKeys(site: UUID)
     case sites
+    /// Some application registration or its clients changed.
+    case applications
     /// A credential was revoked (see `RevocationList`).
     case revoked(Revocation)
     /// Forget everything (a listener reconnected and may have missed changes).

@@ -19,6 +19,7 @@ public final class Directory: Sendable {
         var usernames: [UUID: [String: Int]] = [:]
         var tokens: [UUID: SiteTokens] = [:]
         var applications: [String: (application: Application, loadedAt: ContinuousClock.Instant)] = [:]
+        var origins: (set: Set<String>, loadedAt: ContinuousClock.Instant)?
     }
 
     public let store: any Store
@@ -42,6 +43,9 @@ public final class Directory: Sendable {
                 }
             case .developerTokens(let site):
                 state.tokens.removeValue(forKey: site)
+            case .applications:
+                state.applications.removeAll()
+                state.origins = nil
             case .sites, .signingKeys, .revoked:
                 break
             case .all:
@@ -49,6 +53,7 @@ public final class Directory: Sendable {
                 state.usernames.removeAll()
                 state.tokens.removeAll()
                 state.applications.removeAll()
+                state.origins = nil
             }
         }
     }
@@ -116,8 +121,9 @@ public final class Directory: Sendable {
 
     // MARK: Applications
 
-    /// How long a known application is served from memory. Applications are not changed in place yet, and a command
-    /// line beside a SQLite server announces nothing to it, so this bounds how long a change could go unseen.
+    /// How long a known application is served from memory. A command line beside a SQLite server announces nothing
+    /// to it, so this bounds how long a change made there could go unseen (changes made through the API, or on
+    /// PostgreSQL by any instance, are announced and seen at once).
     public static let applicationMaxAge: Duration = .seconds(5)
 
     /// An OAuth client by id, from memory when it was read in the last few seconds: introspection and the token
@@ -136,5 +142,18 @@ public final class Directory: Sendable {
             state.applications[clientID] = (application, now)
         }
         return application
+    }
+
+    /// The union of every enabled client's origins (CORS of the token, userinfo and JWKS endpoints), from memory for
+    /// a few seconds.
+    public func registeredOrigins() async throws -> Set<String> {
+        let now = ContinuousClock.now
+        if store.changes.isLive, let hit = state.withLock({ $0.origins }), now - hit.loadedAt < Self.applicationMaxAge { return hit.set }
+        let generation = state.withLock { $0.generation }
+        let origins = Set(try await store.registeredOrigins())
+        state.withLock { state in
+            if state.generation == generation { state.origins = (origins, now) }
+        }
+        return origins
     }
 }

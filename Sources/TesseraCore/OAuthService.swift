@@ -69,26 +69,6 @@ public final class OAuthService: Sendable {
     /// Derived client secrets, per client id and salt: clients authenticate on every introspection call.
     private let secrets = Mutex<[String: String]>([:])
 
-    /// Registers an application directly (the command line; the registration API with approval comes later).
-    /// Returns it with its secret, shown this once.
-    public func register(site: Site, name: String, type: ApplicationType, authMethod: ClientAuthMethod, redirectURIs: [String],
-                         multiTenant: Bool = false) async throws -> (Application, String?) {
-        guard !name.isEmpty, name.count <= 255 else { throw ServiceError.invalidInput("name must be 1 to 255 characters") }
-        guard type.hasSecret == (authMethod != .none) else {
-            throw ServiceError.invalidInput(type.hasSecret ? "a \(type.rawValue) application authenticates with a secret" : "a public application has no secret: use auth method none")
-        }
-        for uri in redirectURIs {
-            guard uri.utf8.count <= 2048, let parts = URLComponents(string: uri), let scheme = parts.scheme?.lowercased(),
-                  scheme == "https" || scheme == "http", parts.host?.isEmpty == false, parts.fragment == nil
-            else { throw ServiceError.invalidInput("redirect URI '\(uri.prefix(100))' must be an absolute http(s) URL without a fragment") }
-        }
-        let application = Application(siteID: site.id, clientID: UUID().lowercasedString, name: name, type: type, authMethod: authMethod,
-                                      secretSalt: type.hasSecret ? Secrets.randomHex(16) : nil, redirectURIs: redirectURIs,
-                                      multiTenant: multiTenant, isEnabled: true, createdAt: now())
-        try await store.createApplication(application)
-        return (application, clientSecret(of: application))
-    }
-
     // MARK: Client authentication
 
     /// The client a token request comes from. Returns nil when the request names no client at all (allowed only
@@ -126,7 +106,7 @@ public final class OAuthService: Sendable {
         guard !clientID.isEmpty, clientID.utf8.count <= 255 else { throw unknown }
         let found: Application?
         do { found = try await directory.application(clientID: clientID) } catch { throw .serverError(error) }
-        guard let application = found, application.isEnabled, application.serves(site: site.id) else {
+        guard let application = found, application.isEnabled, application.serves(site: site) else {
             refuse(site: site, request: request, detail: "client: unknown, disabled or not for this tenant")
             throw unknown
         }
@@ -224,6 +204,13 @@ public final class OAuthService: Sendable {
         guard let redirectURI = p["redirect_uri"] else { throw .invalidRequest("redirect_uri is required") }
         guard let client = try await authenticateClient(request, site: site) else { throw .invalidClient("client_id is required") }
         guard client.type != .backend else { throw .unauthorizedClient("back-end applications use the password grant") }
+        return try await redeemCode(raw, redirectURI: redirectURI, verifier: p["code_verifier"], client: client, site: site)
+    }
+
+    /// Spends a code for an authenticated client: the code must be this client's, for this redirect URI, with
+    /// the verifier of its challenge. A code presented twice revokes what its first use issued.
+    public func redeemCode(_ raw: String, redirectURI: String, verifier: String?, client: Application, site: Site) async throws(OAuthError)
+        -> IssuedTokens {
         let consumed: Consumption<AuthorizationCode>
         do { consumed = try await store.consumeAuthorizationCode(hash: tokens.refreshHash(raw)) } catch { throw .serverError(error) }
         let invalid = OAuthError.invalidGrant("authorization code is invalid, expired or already used")
@@ -232,7 +219,7 @@ public final class OAuthService: Sendable {
         guard code.siteID == site.id, code.clientID == client.clientID, code.expiresAt > now() else { throw invalid }
         guard code.redirectURI == redirectURI else { throw .invalidGrant("redirect_uri differs from the authorization request's") }
         if let challenge = code.codeChallenge {
-            guard let verifier = p["code_verifier"], Self.isValidVerifier(verifier),
+            guard let verifier, Self.isValidVerifier(verifier),
                   Secrets.constantTimeEqual(Array(Base64URL.encode(Secrets.sha256(Array(verifier.utf8))).utf8), Array(challenge.utf8))
             else { throw .invalidGrant("code_verifier does not match the code challenge") }
         } else if client.type == .public {

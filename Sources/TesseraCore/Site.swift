@@ -15,9 +15,13 @@ public struct Site: Sendable, Equatable, Identifiable {
     public var tenant: TenantProfile
     /// Expert's legacy tokens (site API key, impersonation auth tokens): off unless an administrator turns them on.
     public var legacyTokens: LegacyTokenSettings
+    /// The logo and colour of the sign-in page.
+    public var branding: SiteBranding
 
     public init(id: UUID, name: String, hostnames: [String], isDefault: Bool, authTokenKey: [UInt8], createdAt: Date,
-                tenant: TenantProfile = TenantProfile(), legacyTokens: LegacyTokenSettings = LegacyTokenSettings()) {
+                tenant: TenantProfile = TenantProfile(), legacyTokens: LegacyTokenSettings = LegacyTokenSettings(),
+                branding: SiteBranding = SiteBranding()) {
+        self.branding = branding
         self.id = id
         self.name = name
         self.hostnames = hostnames

@@ -81,6 +81,40 @@ public protocol Store: Sendable {
     /// Looks a client up by id in every site (a multi-tenant client serves users of other sites).
     func application(clientID: String) async throws -> Application?
 
+    // Application registrations
+
+    /// Throws `StoreError.conflict` when the tracking number is taken.
+    func createRegistration(_ registration: AppRegistration) async throws
+    /// A site's registrations, oldest first.
+    func registrations(site: UUID) async throws -> [AppRegistration]
+    func registration(site: UUID, trackingNumber: String) async throws -> AppRegistration?
+    /// Saves a registration, inserts `newClients`, copies the registration's runtime fields onto every client it
+    /// issued (one transaction), and announces `.applications`. Throws `StoreError.notFound`.
+    func updateRegistration(_ registration: AppRegistration, newClients: [Application]) async throws
+    /// The clients a registration issued.
+    func applications(trackingNumber: String) async throws -> [Application]
+    /// Every origin of every enabled client, of every site (CORS on the token endpoints allows their union).
+    func registeredOrigins() async throws -> [String]
+
+    // Grants (consent) and device authorizations
+
+    /// Records or refreshes a user's consent to a client.
+    func saveGrant(_ grant: Grant) async throws
+    func grants(site: UUID, userID: Int) async throws -> [Grant]
+    /// Removes a consent and revokes the refresh tokens the client holds for the user; returns their families.
+    func deleteGrant(site: UUID, userID: Int, clientID: String) async throws -> (found: Bool, families: [UUID])
+
+    /// Throws `StoreError.conflict` when the user code is taken by a live request.
+    func insertDeviceAuthorization(_ authorization: DeviceAuthorization) async throws
+    func deviceAuthorization(site: UUID, userCode: String) async throws -> DeviceAuthorization?
+    /// Approves or denies a pending request; false when it is not pending (or expired) any more.
+    func decideDeviceAuthorization(site: UUID, userCode: String, userID: Int, approve: Bool, at: Date) async throws -> Bool
+    /// A client's poll: returns the request, marking an approved one used (so its tokens are issued once).
+    func pollDeviceAuthorization(hash: String) async throws -> DeviceAuthorization?
+
+    /// Changes a site's sign-in branding and announces the site change. Throws `StoreError.notFound`.
+    func updateBranding(site: UUID, _ branding: SiteBranding) async throws
+
     func insertRefreshToken(_ token: RefreshToken) async throws
     /// Marks the token used and returns it; a token used before revokes its whole family.
     func consumeRefreshToken(hash: String) async throws -> Consumption<RefreshToken>

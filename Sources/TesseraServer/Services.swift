@@ -17,6 +17,9 @@ public struct Services: Sendable {
     public let cxoneTokens: CXoneTokenService
     public let accessKeys: AccessKeyService
     public let oauth: OAuthService
+    public let registrations: RegistrationService
+    public let authorize: AuthorizeService
+    public let expertOAuth: ExpertOAuthService
     public let revocations: RevocationList
     public let introspection: IntrospectionService
     public let legacyTokens: LegacyTokenService
@@ -44,8 +47,13 @@ public struct Services: Sendable {
         self.identityExchange = IdentityExchangeService(store: store, directory: directory, audit: audit, fetch: JWKSFetcher.fetch)
         self.oauth = OAuthService(store: store, directory: directory, tokens: cxoneTokens, accessKeys: accessKeys,
                                   identityExchange: identityExchange, masterKey: masterKey, audit: audit)
+        self.registrations = RegistrationService(store: store, oauth: oauth, audit: audit)
         self.introspection = IntrospectionService(store: store, directory: directory, oauth: oauth, credentials: credentials, accounts: accounts,
                                                   tokens: cxoneTokens, revocations: revocations, audit: audit)
+        self.authorize = AuthorizeService(store: store, directory: directory, oauth: oauth, tokens: cxoneTokens, accounts: accounts,
+                                          revocations: revocations, audit: audit)
+        self.expertOAuth = ExpertOAuthService(store: store, directory: directory, oauth: oauth, tokens: cxoneTokens, introspection: introspection,
+                                              audit: audit)
         self.legacyTokens = LegacyTokenService(store: store, directory: directory, masterKey: masterKey, audit: audit, logger: logger)
         self.logger = logger
     }

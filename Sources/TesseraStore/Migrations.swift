@@ -190,6 +190,68 @@ enum Migrations {
             )
             """,
         ]),
+        Step(version: 5, statements: [
+            "ALTER TABLE sites ADD COLUMN branding_logo TEXT",
+            "ALTER TABLE sites ADD COLUMN branding_colour TEXT",
+            "ALTER TABLE applications ADD COLUMN tracking_number TEXT",
+            "ALTER TABLE applications ADD COLUMN environment TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE applications ADD COLUMN logout_uris TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE applications ADD COLUMN origins TEXT NOT NULL DEFAULT '[]'",
+            "CREATE INDEX applications_by_registration ON applications (tracking_number)",
+            """
+            CREATE TABLE app_registrations (
+                tracking_number TEXT PRIMARY KEY,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                business_unit INTEGER,
+                contacts TEXT NOT NULL,
+                multi_tenant INTEGER NOT NULL,
+                environments TEXT NOT NULL,
+                type TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                redirect_uris TEXT NOT NULL,
+                logout_uris TEXT NOT NULL,
+                origins TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                status TEXT NOT NULL,
+                is_enabled INTEGER NOT NULL,
+                created_by INTEGER,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL,
+                approved_by INTEGER,
+                approved_at INTEGER
+            )
+            """,
+            "CREATE INDEX app_registrations_by_site ON app_registrations (site_id, created_at)",
+            """
+            CREATE TABLE grants (
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL,
+                client_id TEXT NOT NULL,
+                client_name TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (site_id, user_id, client_id)
+            )
+            """,
+            "CREATE INDEX refresh_tokens_by_grant ON refresh_tokens (site_id, user_id, client_id)",
+            """
+            CREATE TABLE device_authorizations (
+                device_code_hash TEXT PRIMARY KEY,
+                user_code TEXT NOT NULL,
+                site_id TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                status TEXT NOT NULL,
+                user_id INTEGER,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX device_authorizations_by_user_code ON device_authorizations (site_id, user_code)",
+        ]),
     ]
 
     static let postgres: [Step] = [
@@ -375,6 +437,68 @@ enum Migrations {
                 PRIMARY KEY (site_id, issuer)
             )
             """,
+        ]),
+        Step(version: 5, statements: [
+            "ALTER TABLE sites ADD COLUMN branding_logo TEXT",
+            "ALTER TABLE sites ADD COLUMN branding_colour TEXT",
+            "ALTER TABLE applications ADD COLUMN tracking_number TEXT",
+            "ALTER TABLE applications ADD COLUMN environment TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE applications ADD COLUMN logout_uris TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE applications ADD COLUMN origins TEXT NOT NULL DEFAULT '[]'",
+            "CREATE INDEX applications_by_registration ON applications (tracking_number)",
+            """
+            CREATE TABLE app_registrations (
+                tracking_number TEXT PRIMARY KEY,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                business_unit BIGINT,
+                contacts TEXT NOT NULL,
+                multi_tenant BOOLEAN NOT NULL,
+                environments TEXT NOT NULL,
+                type TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                redirect_uris TEXT NOT NULL,
+                logout_uris TEXT NOT NULL,
+                origins TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                status TEXT NOT NULL,
+                is_enabled BOOLEAN NOT NULL,
+                created_by BIGINT,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT NOT NULL,
+                approved_by BIGINT,
+                approved_at BIGINT
+            )
+            """,
+            "CREATE INDEX app_registrations_by_site ON app_registrations (site_id, created_at)",
+            """
+            CREATE TABLE grants (
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL,
+                client_id TEXT NOT NULL,
+                client_name TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (site_id, user_id, client_id)
+            )
+            """,
+            "CREATE INDEX refresh_tokens_by_grant ON refresh_tokens (site_id, user_id, client_id)",
+            """
+            CREATE TABLE device_authorizations (
+                device_code_hash TEXT PRIMARY KEY,
+                user_code TEXT NOT NULL,
+                site_id UUID NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                status TEXT NOT NULL,
+                user_id BIGINT,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX device_authorizations_by_user_code ON device_authorizations (site_id, user_code)",
         ]),
     ]
 }

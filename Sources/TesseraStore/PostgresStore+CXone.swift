@@ -120,27 +120,46 @@ extension PostgresStore {
 
     public func createApplication(_ application: Application) async throws {
         try await mapConstraint {
-            try await client.query("""
-                INSERT INTO applications (client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at)
-                VALUES (\(application.clientID), \(application.siteID), \(application.name), \(application.type.rawValue),
-                        \(application.authMethod.rawValue), \(application.secretSalt), \(encodeList(application.redirectURIs)),
-                        \(application.multiTenant), \(application.isEnabled), \(seconds(application.createdAt)))
-                """, logger: logger)
+            try await transaction { db in
+                try await insert(application, on: db)
+                try await announce(.applications, on: db)
+            }
         }
     }
 
-    public func application(clientID: String) async throws -> Application? {
-        let rows = try await client.query("""
-            SELECT client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at
-            FROM applications WHERE client_id = \(clientID)
+    func insert(_ application: Application, on db: PostgresConnection) async throws {
+        try await db.query("""
+            INSERT INTO applications (client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at,
+                                      tracking_number, environment, logout_uris, origins)
+            VALUES (\(application.clientID), \(application.siteID), \(application.name), \(application.type.rawValue),
+                    \(application.authMethod.rawValue), \(application.secretSalt), \(encodeList(application.redirectURIs)),
+                    \(application.multiTenant), \(application.isEnabled), \(seconds(application.createdAt)),
+                    \(application.trackingNumber), \(application.environment), \(encodeList(application.logoutURIs)),
+                    \(encodeList(application.origins)))
             """, logger: logger)
-        for try await (id, site, name, type, method, salt, uris, multi, enabled, created) in rows
-            .decode((String, UUID, String, String, String, String?, String, Bool, Bool, Int64).self) {
-            guard let type = ApplicationType(rawValue: type), let method = ClientAuthMethod(rawValue: method) else { return nil }
-            return Application(siteID: site, clientID: id, name: name, type: type, authMethod: method, secretSalt: salt,
-                               redirectURIs: decodeList(uris), multiTenant: multi, isEnabled: enabled, createdAt: date(created))
+    }
+
+    public func application(clientID: String) async throws -> Application? {
+        try await applications(client.query("SELECT \(unescaped: Self.applicationColumns) FROM applications WHERE client_id = \(clientID)",
+                                            logger: logger)).first
+    }
+
+    static let applicationColumns = """
+        client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at, tracking_number,
+        environment, logout_uris, origins
+        """
+
+    func applications(_ rows: PostgresRowSequence) async throws -> [Application] {
+        var found: [Application] = []
+        for try await (id, site, name, type, method, salt, uris, multi, enabled, created, tracking, environment, logouts, origins) in rows
+            .decode((String, UUID, String, String, String, String?, String, Bool, Bool, Int64, String?, String, String, String).self) {
+            guard let type = ApplicationType(rawValue: type), let method = ClientAuthMethod(rawValue: method) else { continue }
+            found.append(Application(siteID: site, clientID: id, name: name, type: type, authMethod: method, secretSalt: salt,
+                                     redirectURIs: decodeList(uris), multiTenant: multi, isEnabled: enabled, createdAt: date(created),
+                                     trackingNumber: tracking, environment: environment, logoutURIs: decodeList(logouts),
+                                     origins: decodeList(origins)))
         }
-        return nil
+        return found
     }
 
     // MARK: Refresh tokens and codes

@@ -148,15 +148,17 @@ public final class PostgresStore: Store {
         var sites: [Site] = []
         let rows = try await client.query(
             """
-            SELECT id, name, is_default, auth_token_key, created_at, business_unit, area, cluster, legacy_tokens, legacy_api_key
+            SELECT id, name, is_default, auth_token_key, created_at, business_unit, area, cluster, legacy_tokens, legacy_api_key,
+                   branding_logo, branding_colour
             FROM sites ORDER BY created_at, id
             """, logger: logger)
-        for try await (id, name, isDefault, key, created, unit, area, cluster, legacy, apiKey) in rows
-            .decode((UUID, String, Bool, Data, Int64, Int, String, String, Bool, Data?).self) {
+        for try await (id, name, isDefault, key, created, unit, area, cluster, legacy, apiKey, logo, colour) in rows
+            .decode((UUID, String, Bool, Data, Int64, Int, String, String, Bool, Data?, String?, String?).self) {
             sites.append(Site(id: id, name: name, hostnames: hostnames[id] ?? [], isDefault: isDefault, authTokenKey: Array(key),
                               createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
                               tenant: TenantProfile(businessUnit: unit, area: area, cluster: cluster),
-                              legacyTokens: LegacyTokenSettings(enabled: legacy, sealedAPIKey: apiKey.map { Array($0) })))
+                              legacyTokens: LegacyTokenSettings(enabled: legacy, sealedAPIKey: apiKey.map { Array($0) }),
+                              branding: SiteBranding(logoURL: logo, colour: colour)))
         }
         return sites
     }
@@ -403,13 +405,14 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 }
 
 extension StoreChange {
-    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `keys|<site>`, `revoked|<site>|<expiry>|<reference>`, `sites` or `all`.
+    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `keys|<site>`, `revoked|<site>|<expiry>|<reference>`, `sites`, `applications` or `all`.
     var payload: String {
         switch self {
         case .user(let site, let id): "user|\(site.lowercasedString)|\(id)"
         case .developerTokens(let site): "tokens|\(site.lowercasedString)"
         case .signingKeys(let site): "keys|\(site.lowercasedString)"
         case .sites: "sites"
+        case .applications: "applications"
         case .revoked(let r): "revoked|\(r.siteID.lowercasedString)|\(r.expiresAt)|\(r.reference)"
         case .all: "all"
         }
@@ -428,6 +431,7 @@ extension StoreChange {
             guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
             self = .signingKeys(site: site)
         case "sites": self = .sites
+        case "applications": self = .applications
         case "revoked":
             // The reference is the rest of the payload.
             let fields = payload.split(separator: "|", maxSplits: 3).map(String.init)

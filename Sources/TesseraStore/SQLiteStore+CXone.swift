@@ -101,24 +101,35 @@ extension SQLiteStore {
         try await mapConstraint {
             try await pool.write { db in
                 try db.execute(sql: """
-                    INSERT INTO applications (client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [application.clientID, application.siteID.lowercasedString, application.name, application.type.rawValue,
-                                     application.authMethod.rawValue, application.secretSalt, encodeList(application.redirectURIs),
-                                     application.multiTenant, application.isEnabled, seconds(application.createdAt)])
+                    INSERT INTO applications (client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at,
+                                              tracking_number, environment, logout_uris, origins)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.arguments(application))
             }
         }
+        changes.publish(.applications)
+    }
+
+    static func arguments(_ application: Application) -> StatementArguments {
+        [application.clientID, application.siteID.lowercasedString, application.name, application.type.rawValue,
+         application.authMethod.rawValue, application.secretSalt, encodeList(application.redirectURIs),
+         application.multiTenant, application.isEnabled, seconds(application.createdAt),
+         application.trackingNumber, application.environment, encodeList(application.logoutURIs), encodeList(application.origins)]
+    }
+
+    static func application(_ row: Row) -> Application? {
+        guard let site = UUID(uuidString: row["site_id"]), let type = ApplicationType(rawValue: row["type"]),
+              let method = ClientAuthMethod(rawValue: row["auth_method"])
+        else { return nil }
+        return Application(siteID: site, clientID: row["client_id"], name: row["name"], type: type, authMethod: method,
+                           secretSalt: row["secret_salt"], redirectURIs: decodeList(row["redirect_uris"]), multiTenant: row["multi_tenant"],
+                           isEnabled: row["is_enabled"], createdAt: date(row["created_at"]), trackingNumber: row["tracking_number"],
+                           environment: row["environment"], logoutURIs: decodeList(row["logout_uris"]), origins: decodeList(row["origins"]))
     }
 
     public func application(clientID: String) async throws -> Application? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE client_id = ?", arguments: [clientID]),
-                  let site = UUID(uuidString: row["site_id"]), let type = ApplicationType(rawValue: row["type"]),
-                  let method = ClientAuthMethod(rawValue: row["auth_method"])
-            else { return nil }
-            return Application(siteID: site, clientID: row["client_id"], name: row["name"], type: type, authMethod: method,
-                               secretSalt: row["secret_salt"], redirectURIs: decodeList(row["redirect_uris"]), multiTenant: row["multi_tenant"],
-                               isEnabled: row["is_enabled"], createdAt: date(row["created_at"]))
+            try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE client_id = ?", arguments: [clientID]).flatMap(Self.application)
         }
     }
 

@@ -102,7 +102,8 @@ public final class SQLiteStore: Store {
         return Site(id: id, name: row["name"], hostnames: hostnames, isDefault: row["is_default"],
                     authTokenKey: Array(key), createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
                     tenant: TenantProfile(businessUnit: row["business_unit"], area: row["area"], cluster: row["cluster"]),
-                    legacyTokens: LegacyTokenSettings(enabled: row["legacy_tokens"], sealedAPIKey: (row["legacy_api_key"] as Data?).map { Array($0) }))
+                    legacyTokens: LegacyTokenSettings(enabled: row["legacy_tokens"], sealedAPIKey: (row["legacy_api_key"] as Data?).map { Array($0) }),
+                    branding: SiteBranding(logoURL: row["branding_logo"], colour: row["branding_colour"]))
     }
 
     /// Takes the next value of a per-site counter; called inside an immediate transaction.

@@ -156,35 +156,124 @@ struct AdminOptions: ParsableArguments {
 }
 
 struct AppCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "app", abstract: "Manage OAuth applications.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "app", abstract: "Manage OAuth applications: registrations, approval, enable and disable.",
+        subcommands: [Create.self, Register.self, Approve.self, List.self, Disable.self, Enable.self])
 
-    struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register an application; prints its client id and (once) its secret.")
+    /// The registration form's fields as options.
+    struct FormOptions: ParsableArguments {
         @Option(help: "Application name.") var name: String
-        @Option(help: "backend, confidential or public.") var type: String
+        @Option(help: "backend, confidential or public (cannot change later).") var type: String
         @Option(help: "client_secret_basic (default), client_secret_post or client_secret_jwt; public applications use none.")
         var authMethod: String?
+        @Option(help: "What the application does.") var description: String?
+        @Option(help: "Primary business unit number.") var businessUnit: Int?
+        @Option(name: .customLong("contact"), help: "Technical contact e-mail (repeatable).") var contacts: [String] = []
+        @Flag(help: "Let users of every site in the environments use it (multiple tenants).") var multiTenant = false
+        @Option(name: .customLong("environment"), help: "Tenant area to issue credentials for (repeatable; default: this site's).")
+        var environments: [String] = []
         @Option(name: .customLong("redirect-uri"), help: "Allowed redirect URI (repeatable).") var redirectURIs: [String] = []
-        @Flag(help: "Let users of every site use it (multi-tenant).") var multiTenant = false
+        @Option(name: .customLong("logout-uri"), help: "Allowed post-logout redirect URI (repeatable).") var logoutURIs: [String] = []
+        @Option(name: .customLong("origin"), help: "Browser origin allowed by CORS (repeatable).") var origins: [String] = []
+        @Option(name: .customLong("scope"), help: "API group the application uses (repeatable).") var scopes: [String] = []
+
+        func form() throws -> RegistrationForm {
+            guard let type = ApplicationType(rawValue: type) else { throw ValidationError("type must be backend, confidential or public") }
+            var method: ClientAuthMethod?
+            if let authMethod {
+                guard let parsed = ClientAuthMethod(rawValue: authMethod) else {
+                    throw ValidationError("auth method must be client_secret_basic, client_secret_post, client_secret_jwt or none")
+                }
+                method = parsed
+            }
+            return RegistrationForm(name: name, description: description, businessUnit: businessUnit, contacts: contacts, multiTenant: multiTenant,
+                                    environments: environments.isEmpty ? nil : environments, type: type, authMethod: method,
+                                    redirectURIs: redirectURIs, logoutURIs: logoutURIs, origins: origins, scopes: scopes)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register and approve at once, for one environment; prints the client id and (once) its secret.")
+        @OptionGroup var fields: FormOptions
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
-            guard let type = ApplicationType(rawValue: type) else { throw ValidationError("type must be backend, confidential or public") }
-            let methodText = authMethod ?? (type == .public ? "none" : "client_secret_basic")
-            guard let method = ClientAuthMethod(rawValue: methodText) else {
-                throw ValidationError("auth method must be client_secret_basic, client_secret_post, client_secret_jwt or none")
+            let form = try fields.form()
+            let (application, secret) = try await admin.with { services, site in try await services.registrations.registerApproved(form, site: site) }
+            print("client_id: \(application.clientID)")
+            if let secret { print("client_secret: \(secret)") }
+            if let tracking = application.trackingNumber { print("tracking_number: \(tracking)") }
+        }
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit a registration; prints its tracking number. It waits for approval.")
+        @OptionGroup var fields: FormOptions
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let form = try fields.form()
+            let registration = try await admin.with { services, site in try await services.registrations.submit(form, site: site, actor: nil, clientAddress: "cli") }
+            print("tracking_number: \(registration.trackingNumber)")
+            print("status: \(registration.status.rawValue)")
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a registration; prints a client id per environment and (once) the secrets.")
+        @Argument(help: "The tracking number.") var trackingNumber: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let (approved, secrets) = try await admin.with { services, site in
+                try await services.registrations.approve(site: site, trackingNumber: trackingNumber, actor: nil, clientAddress: "cli")
             }
-            let (services, site) = try await admin.open()
-            do {
-                let (application, secret) = try await services.oauth.register(site: site, name: name, type: type, authMethod: method,
-                                                                                redirectURIs: redirectURIs, multiTenant: multiTenant)
-                print("client_id: \(application.clientID)")
-                if let secret { print("client_secret: \(secret)") }
-                try await services.store.close()
-            } catch let error as ServiceError {
-                try? await services.store.close()
-                throw ValidationError(error.message)
+            for client in approved.clients {
+                print("environment: \(client.environment)")
+                print("client_id: \(client.clientID)")
+                if let secret = secrets[client.clientID] { print("client_secret: \(secret)") }
             }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the site's registrations and their clients (never secrets).")
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let all = try await admin.with { services, site in try await services.registrations.list(site: site) }
+            for entry in all {
+                let r = entry.registration
+                print("\(r.trackingNumber)\t\(r.status.rawValue)\t\(r.isEnabled ? "enabled" : "disabled")\t\(r.type.rawValue)\t\(r.name)")
+                for client in entry.clients { print("  \(client.environment)\t\(client.clientID)") }
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a registration: its clients stop authenticating.")
+        @Argument(help: "The tracking number.") var trackingNumber: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            _ = try await admin.with { services, site in
+                try await services.registrations.setEnabled(site: site, trackingNumber: trackingNumber, enabled: false, actor: nil, clientAddress: "cli")
+            }
+            print("disabled")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled registration again.")
+        @Argument(help: "The tracking number.") var trackingNumber: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            _ = try await admin.with { services, site in
+                try await services.registrations.setEnabled(site: site, trackingNumber: trackingNumber, enabled: true, actor: nil, clientAddress: "cli")
+            }
+            print("enabled")
         }
     }
 }
@@ -246,8 +335,25 @@ struct UserCommand: AsyncParsableCommand {
 
 struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "site", abstract: "Manage sites (tenants).", subcommands: [Create.self, List.self, Update.self, LegacyTokens.self]
+        commandName: "site", abstract: "Manage sites (tenants).", subcommands: [Create.self, List.self, Update.self, LegacyTokens.self, Branding.self]
     )
+
+    struct Branding: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the sign-in page's logo and colour for this site (tenantId branding).")
+        @Option(help: "Logo image URL (http or https); empty to remove.") var logo: String?
+        @Option(help: "Colour as #rrggbb; empty to remove.") var colour: String?
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            try await admin.with { services, site in
+                let logoURL = logo.map { $0.isEmpty ? nil : $0 } ?? site.branding.logoURL
+                let colourValue = colour.map { $0.isEmpty ? nil : $0 } ?? site.branding.colour
+                let branding = try SiteBranding.validated(logoURL: logoURL, colour: colourValue)
+                try await services.store.updateBranding(site: site.id, branding)
+            }
+            print("branding updated")
+        }
+    }
 
     struct LegacyTokens: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -27,9 +27,10 @@ typealias OAuthClient = TesseraCore.Application
     static func fixture() async throws -> Fixture {
         let services = try await HTTPTests.services()
         let site = try #require(try await services.store.sites().first(where: \.isDefault))
-        let (confidential, secret) = try await services.oauth.register(site: site, name: "Agent", type: .confidential, authMethod: .clientSecretPost,
-                                                                     redirectURIs: [redirect])
-        let (publicApp, _) = try await services.oauth.register(site: site, name: "SPA", type: .public, authMethod: .none, redirectURIs: [redirect])
+        let (confidential, secret) = try await services.registrations.registerApproved(
+            RegistrationForm(name: "Agent", type: .confidential, authMethod: .clientSecretPost, redirectURIs: [redirect]), site: site)
+        let (publicApp, _) = try await services.registrations.registerApproved(
+            RegistrationForm(name: "SPA", type: .public, authMethod: .none, redirectURIs: [redirect]), site: site)
         return Fixture(services: services, site: site, confidential: confidential, secret: try #require(secret), publicApp: publicApp)
     }
 

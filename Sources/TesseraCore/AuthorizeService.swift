@@ -1,0 +1,317 @@
+import Foundation
+import TesseraCrypto
+
+/// An authorization request that passed validation: the client and redirect URI are trusted from here on, so
+/// every later error goes back to the redirect URI.
+public struct AuthorizationRequest: Sendable {
+    public enum Flow: Sendable, Equatable {
+        /// CXone's `/auth/authorize` (OpenID Connect: scope openid).
+        case openID
+        /// Expert's `/@app/auth/{authId}/token/authorize` for an OAuth developer token.
+        case expert
+    }
+
+    public var flow: Flow
+    public var client: Application
+    public var redirectURI: String
+    public var state: String?
+    public var nonce: String?
+    public var scope: String
+    public var display: String
+    public var prompts: Set<String>
+    public var maxAge: Int64?
+    /// The user an id_token_hint names (by guid).
+    public var hintedUser: UUID?
+    public var loginHint: String?
+    public var codeChallenge: String?
+    /// Every parameter as received, to carry through the sign-in and consent forms.
+    public var parameters: [(String, String)]
+}
+
+/// Where an authorization request goes next.
+public enum AuthorizeOutcome: Sendable {
+    /// Show the sign-in page (with an error message after a failed attempt).
+    case signIn(AuthorizationRequest, message: String?, status: Int)
+    /// Show the consent page for this signed-in user.
+    case consent(AuthorizationRequest, User)
+    /// Send the browser to this URL (the code, or an error the client should see).
+    case redirect(String)
+}
+
+/// A request whose client or redirect URI cannot be trusted: it must never be redirected, only explained.
+public struct AuthorizePageError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// The authorization endpoint's decisions, free of HTML: validating a request, the sign-in session, prompt and
+/// max_age, consent, and the redirect with a code or an error (RFC 6749 §4.1, OpenID Connect Core §3.1.2).
+public final class AuthorizeService: Sendable {
+    /// How long the sign-in session cookie lives (seconds).
+    public static let sessionLifetime: Int64 = 8 * 3600
+    public static let expertScopes: Set<String> = ["profile", "seated"]
+
+    private let store: any Store
+    private let directory: Directory
+    private let oauth: OAuthService
+    private let tokens: CXoneTokenService
+    private let accounts: AccountService
+    private let revocations: RevocationList
+    private let audit: AuditLog
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, directory: Directory, oauth: OAuthService, tokens: CXoneTokenService, accounts: AccountService,
+                revocations: RevocationList, audit: AuditLog, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.directory = directory
+        self.oauth = oauth
+        self.tokens = tokens
+        self.accounts = accounts
+        self.revocations = revocations
+        self.audit = audit
+        self.now = now
+    }
+
+    private var epoch: Int64 { Int64(now().timeIntervalSince1970) }
+
+    // MARK: Validation
+
+    /// The names the forms carry through (everything else a request brings is dropped).
+    public static let carried = ["client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "display", "prompt", "max_age",
+                                 "id_token_hint", "login_hint", "code_challenge", "code_challenge_method", "tenantId", "acr_values", "ui_locales",
+                                 "resellerId"]
+
+    /// Validates a request. Throws `AuthorizePageError` while the client or redirect URI is in doubt; after that,
+    /// returns either the request or a redirect carrying the error.
+    public func validate(_ pairs: [(String, String)], flow: AuthorizationRequest.Flow, site: Site) async throws -> Result<AuthorizationRequest, RedirectError> {
+        var p: [String: String] = [:]
+        var repeated: Set<String> = []
+        for (name, value) in pairs where Self.carried.contains(name) {
+            if p[name] != nil { repeated.insert(name) }
+            p[name] = value
+        }
+        guard let clientID = p["client_id"], !clientID.isEmpty, clientID.utf8.count <= 255, !repeated.contains("client_id") else {
+            throw AuthorizePageError("The request names no client (client_id).")
+        }
+        let client = try await self.client(clientID, flow: flow, site: site)
+        guard let redirectURI = p["redirect_uri"], !repeated.contains("redirect_uri") else {
+            throw AuthorizePageError("The request has no redirect_uri.")
+        }
+        guard Self.redirectAllowed(redirectURI, client: client, flow: flow, site: site) else {
+            throw AuthorizePageError("The redirect_uri is not registered for this application.")
+        }
+        let state = p["state"]
+        func fail(_ error: String, _ description: String) -> Result<AuthorizationRequest, RedirectError> {
+            .failure(RedirectError(redirectURI: redirectURI, error: error, description: description, state: state))
+        }
+        if let name = repeated.first { return fail("invalid_request", "\(name) is given more than once") }
+        guard p["response_type"] == "code" else { return fail("unsupported_response_type", "response_type must be code") }
+        if let state, state.utf8.count > 2048 { return fail("invalid_request", "state is too long") }
+        let scopes = (p["scope"] ?? "").split(separator: " ").map(String.init)
+        let scope: String
+        switch flow {
+        case .openID:
+            guard scopes.contains("openid") else { return fail("invalid_scope", "scope must contain openid") }
+            scope = "openid"
+        case .expert:
+            let asked = scopes.isEmpty ? ["profile"] : scopes
+            guard asked.allSatisfy(Self.expertScopes.contains) else { return fail("invalid_scope", "scope may contain profile and seated") }
+            scope = Self.expertScopes.sorted().filter(asked.contains).joined(separator: " ")
+        }
+        let display = p["display"] ?? "page"
+        guard display == "page" || display == "popup" else { return fail("invalid_request", "display must be page or popup") }
+        let prompts = Set((p["prompt"] ?? "").split(separator: " ").map(String.init))
+        guard prompts.isSubset(of: ["none", "login", "consent"]) else { return fail("invalid_request", "prompt may be none, login or consent") }
+        if prompts.contains("none"), prompts.count > 1 { return fail("invalid_request", "prompt none cannot be combined") }
+        var maxAge: Int64?
+        if let text = p["max_age"] {
+            guard text.utf8.count <= 10, let value = Int64(text), value >= 0 else { return fail("invalid_request", "max_age must be a number of seconds") }
+            maxAge = value
+        }
+        if let nonce = p["nonce"], nonce.utf8.count > 512 { return fail("invalid_request", "nonce is too long") }
+        var hintedUser: UUID?
+        if let hint = p["id_token_hint"] {
+            guard let guid = await tokens.idTokenHint(hint, site: site) else { return fail("invalid_request", "id_token_hint is not an id_token of this issuer") }
+            hintedUser = guid
+        }
+        if let loginHint = p["login_hint"], loginHint.count > 255 { return fail("invalid_request", "login_hint is too long") }
+        var challenge: String?
+        if let given = p["code_challenge"] {
+            guard (p["code_challenge_method"] ?? "plain") == "S256" else {
+                return fail("invalid_request", "code_challenge_method must be S256 (plain is not supported)")
+            }
+            guard OAuthService.isValidVerifier(given) else { return fail("invalid_request", "code_challenge must be 43 to 128 base64url characters") }
+            challenge = given
+        } else if p["code_challenge_method"] != nil {
+            return fail("invalid_request", "code_challenge_method without code_challenge")
+        } else if client.type == .public {
+            return fail("invalid_request", "public clients must use PKCE: code_challenge with code_challenge_method S256")
+        }
+        if let tenant = p["tenantId"], UUID(uuidString: tenant) != site.id {
+            return fail("invalid_request", "tenantId names another tenant: use that tenant's own sign-in address")
+        }
+        return .success(AuthorizationRequest(
+            flow: flow, client: client, redirectURI: redirectURI, state: state, nonce: p["nonce"], scope: scope, display: display, prompts: prompts,
+            maxAge: maxAge, hintedUser: hintedUser, loginHint: p["login_hint"], codeChallenge: challenge,
+            parameters: pairs.filter { Self.carried.contains($0.0) }))
+    }
+
+    /// The client of a request: a registered application that may sign users of this site in, or an Expert OAuth
+    /// developer token of this site.
+    private func client(_ clientID: String, flow: AuthorizationRequest.Flow, site: Site) async throws -> Application {
+        switch flow {
+        case .openID:
+            guard let application = try await directory.application(clientID: clientID), application.isEnabled, application.serves(site: site) else {
+                throw AuthorizePageError("The application is unknown, disabled, or not available to this tenant.")
+            }
+            guard application.type != .backend else {
+                throw AuthorizePageError("A back-end application cannot sign users in.")
+            }
+            return application
+        case .expert:
+            guard let token = try await directory.developerToken(site: site.id, key: clientID), token.type == .oauth else {
+                throw AuthorizePageError("The OAuth API token is unknown.")
+            }
+            return Self.client(of: token)
+        }
+    }
+
+    /// An Expert OAuth developer token seen as a confidential client.
+    public static func client(of token: DeveloperToken) -> Application {
+        Application(siteID: token.siteID, clientID: token.key, name: token.name, type: .confidential, authMethod: .clientSecretBasic,
+                    secretSalt: nil, redirectURIs: token.hosts, multiTenant: false, isEnabled: true, createdAt: token.createdAt)
+    }
+
+    /// Registered applications: exact match. Expert tokens: https (or http on a loopback host) on one of the
+    /// token's hosts, with no fragment.
+    static func redirectAllowed(_ uri: String, client: Application, flow: AuthorizationRequest.Flow, site: Site) -> Bool {
+        switch flow {
+        case .openID:
+            return client.redirectURIs.contains(uri)
+        case .expert:
+            guard uri.utf8.count <= 2048, let parts = URLComponents(string: uri), parts.fragment == nil, parts.user == nil,
+                  let scheme = parts.scheme?.lowercased(), let host = parts.host?.lowercased(),
+                  scheme == "https" || (scheme == "http" && RegistrationService.isLoopback(host))
+            else { return false }
+            let port = parts.port ?? (scheme == "https" ? 443 : 80)
+            let origin = Origin(scheme: scheme, host: host, port: port)
+            return directoryTokenHosts(client).contains { $0.matches(origin) }
+        }
+    }
+
+    /// The host patterns of an Expert client, kept on the synthetic application as its redirect URIs.
+    private static func directoryTokenHosts(_ client: Application) -> [HostPattern] {
+        client.redirectURIs.compactMap(HostPattern.parse)
+    }
+
+    // MARK: Session
+
+    /// The signed-in user of a session cookie, if it is genuine, current and not logged out.
+    public func session(_ cookie: String?, site: Site) async throws -> (user: User, session: SignInSession)? {
+        guard let cookie, let session = SignInSession.parse(cookie), session.expires > epoch else { return nil }
+        guard let user = try await directory.user(site: site.id, id: session.userID), !user.isAnonymous, user.status == .active,
+              session.verifies(key: site.authTokenKey, siteID: site.id, securityStamp: user.securityStamp)
+        else { return nil }
+        if try await revocations.isRevoked(site: site.id, Self.revocationReference(session)) { return nil }
+        return (user, session)
+    }
+
+    static func revocationReference(_ session: SignInSession) -> String {
+        "signin:" + Secrets.hex(Secrets.sha256(Array(session.mac.utf8)).prefix(16))
+    }
+
+    /// Checks a username and password (throttled per account and address) and starts a session.
+    public func signIn(site: Site, username: String, password: String, clientAddress: String) async throws -> (User, SignInSession) {
+        let result = try await accounts.signIn(site: site, username: username, password: password, clientAddress: clientAddress)
+        let authTime = epoch
+        let session = SignInSession.issue(key: site.authTokenKey, siteID: site.id, userID: result.user.id, securityStamp: result.user.securityStamp,
+                                          authTime: authTime, expires: authTime + Self.sessionLifetime)
+        audit.record(AuditEvent(siteID: site.id, action: "signin", outcome: "success", actorUserID: result.user.id, tokenID: nil,
+                                clientAddress: clientAddress, detail: "authorization page"))
+        return (result.user, session)
+    }
+
+    /// Ends a session everywhere (the cookie is also cleared by the caller).
+    public func signOut(_ session: SignInSession, site: Site) async throws {
+        try await revocations.revoke(Revocation(siteID: site.id, reference: Self.revocationReference(session), expiresAt: session.expires))
+    }
+
+    // MARK: Deciding
+
+    /// What to do with a valid request given the current session. `freshSignIn` is true right after the user
+    /// typed their password in this request (prompt=login is then satisfied).
+    public func decide(_ request: AuthorizationRequest, session: (user: User, session: SignInSession)?, freshSignIn: Bool, site: Site) async throws
+        -> AuthorizeOutcome {
+        let promptNone = request.prompts.contains("none")
+        func needSignIn() -> AuthorizeOutcome {
+            promptNone ? .redirect(error(request, "login_required", "the user is not signed in")) : .signIn(request, message: nil, status: 200)
+        }
+        guard let (user, current) = session else { return needSignIn() }
+        if request.prompts.contains("login"), !freshSignIn { return needSignIn() }
+        if let maxAge = request.maxAge, epoch - current.authTime > maxAge { return needSignIn() }
+        if let hinted = request.hintedUser, hinted != user.guid { return needSignIn() }
+        let granted = try await hasGrant(user: user, request: request, site: site)
+        if request.prompts.contains("consent") || !granted {
+            if promptNone { return .redirect(error(request, "consent_required", "the user has not consented to this application")) }
+            return .consent(request, user)
+        }
+        return .redirect(try await code(request, user: user, authTime: current.authTime, site: site))
+    }
+
+    /// The user's answer on the consent page.
+    public func consent(_ request: AuthorizationRequest, user: User, session: SignInSession, allow: Bool, site: Site, clientAddress: String) async throws -> String {
+        guard allow else {
+            audit.record(AuditEvent(siteID: site.id, action: "consent.deny", outcome: "refused", actorUserID: user.id, tokenID: nil,
+                                    clientAddress: clientAddress, detail: "client \(request.client.clientID)"))
+            return error(request, "access_denied", "the user denied the request")
+        }
+        let at = now()
+        try await store.saveGrant(Grant(siteID: site.id, userID: user.id, clientID: request.client.clientID, clientName: request.client.name,
+                                        scope: request.scope, createdAt: at, updatedAt: at))
+        audit.record(AuditEvent(siteID: site.id, action: "consent.grant", outcome: "success", actorUserID: user.id, tokenID: nil,
+                                clientAddress: clientAddress, detail: "client \(request.client.clientID) scope \(request.scope)"))
+        return try await code(request, user: user, authTime: session.authTime, site: site)
+    }
+
+    private func hasGrant(user: User, request: AuthorizationRequest, site: Site) async throws -> Bool {
+        let granted = try await store.grants(site: site.id, userID: user.id).first { $0.clientID == request.client.clientID }
+        guard let granted else { return false }
+        let given = Set(granted.scope.split(separator: " "))
+        return request.scope.split(separator: " ").allSatisfy(given.contains)
+    }
+
+    private func code(_ request: AuthorizationRequest, user: User, authTime: Int64, site: Site) async throws -> String {
+        if request.scope.split(separator: " ").contains("seated"), !user.hasSeat {
+            return error(request, "invalid_scope", "the seated scope needs a user with a seat")
+        }
+        let code = try await oauth.issueCode(site: site, client: request.client, user: user, redirectURI: request.redirectURI,
+                                             codeChallenge: request.codeChallenge, nonce: request.nonce, scope: request.scope,
+                                             authTime: authTime)
+        return Self.appending(to: request.redirectURI, [("code", code), ("state", request.state)])
+    }
+
+    public func error(_ request: AuthorizationRequest, _ code: String, _ description: String) -> String {
+        RedirectError(redirectURI: request.redirectURI, error: code, description: description, state: request.state).location
+    }
+
+    /// Adds query parameters to a URL that may already have some.
+    static func appending(to uri: String, _ items: [(String, String?)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = items.compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" } }
+            .joined(separator: "&")
+        return uri + (uri.contains("?") ? "&" : "?") + query
+    }
+}
+
+/// An error for a trusted redirect URI (RFC 6749 §4.1.2.1).
+public struct RedirectError: Error, Sendable {
+    public var redirectURI: String
+    public var error: String
+    public var description: String
+    public var state: String?
+
+    public var location: String {
+        AuthorizeService.appending(to: redirectURI, [("error", error), ("error_description", description), ("state", state)])
+    }
+}
