@@ -287,7 +287,7 @@ public final class AuthorizeService: Sendable {
         let code = try await oauth.issueCode(site: site, client: request.client, user: user, redirectURI: request.redirectURI,
                                              codeChallenge: request.codeChallenge, nonce: request.nonce, scope: request.scope,
                                              authTime: authTime)
-        return Self.appending(to: request.redirectURI, [("code", code), ("state", request.state)])
+        return Self.appendingQuery(to: request.redirectURI, [("code", code), ("state", request.state)])
     }
 
     public func error(_ request: AuthorizationRequest, _ code: String, _ description: String) -> String {
@@ -295,7 +295,7 @@ public final class AuthorizeService: Sendable {
     }
 
     /// Adds query parameters to a URL that may already have some.
-    static func appending(to uri: String, _ items: [(String, String?)]) -> String {
+    public static func appendingQuery(to uri: String, _ items: [(String, String?)]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let query = items.compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" } }
@@ -312,6 +312,6 @@ public struct RedirectError: Error, Sendable {
     public var state: String?
 
     public var location: String {
-        AuthorizeService.appending(to: redirectURI, [("error", error), ("error_description", description), ("state", state)])
+        AuthorizeService.appendingQuery(to: redirectURI, [("error", error), ("error_description", description), ("state", state)])
     }
 }

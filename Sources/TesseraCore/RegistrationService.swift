@@ -38,6 +38,11 @@ public struct RegistrationForm: Sendable {
 public struct RegisteredApplication: Sendable {
     public var registration: AppRegistration
     public var clients: [Application]
+
+    public init(registration: AppRegistration, clients: [Application]) {
+        self.registration = registration
+        self.clients = clients
+    }
 }
 
 /// Application registration as CXone runs it: submit (a tracking number, pending), approve (credentials per

@@ -15,6 +15,7 @@ public enum TesseraApp {
         router.add(middleware: ErrorMiddleware(services: services, routes: routes))
         router.add(middleware: BodyLimitMiddleware())
         router.add(middleware: SiteMiddleware(services: services))
+        router.add(middleware: RegisteredOriginsCORS(services: services))
         router.add(middleware: PreflightMiddleware(services: services))
         router.add(middleware: CallerMiddleware(resolver: CallerResolver(services: services)))
         HealthRoutes(services: services).register(on: router, routes: routes)
@@ -27,6 +28,9 @@ public enum TesseraApp {
         GatewayRoutes(services: services).register(on: router, routes: routes)
         ExchangeRoutes(services: services).register(on: router, routes: routes)
         LegacyTokenRoutes(services: services).register(on: router, routes: routes)
+        RegistrationRoutes(services: services).register(on: router, routes: routes)
+        AuthorizeRoutes(services: services).register(on: router, routes: routes)
+        ExpertOAuthRoutes(services: services).register(on: router, routes: routes)
         return router
     }
 

@@ -190,6 +190,42 @@ struct PreflightMiddleware: RouterMiddleware {
     }
 }
 
+/// CORS of the OpenID Connect endpoints a browser application calls (token, userinfo, JWKS, discovery): the
+/// union of every enabled client's registered origins may call them, as CXone does (seed 004: the origins are
+/// checked as a set, whichever application the token belongs to). Other origins get no CORS headers. No
+/// credentials (cookies) are allowed: these endpoints authenticate with tokens.
+struct RegisteredOriginsCORS: RouterMiddleware {
+    let services: Services
+    static let paths: Set<String> = ["/auth/token", "/auth/userinfo", "/auth/jwks", "/.well-known/openid-configuration"]
+
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        guard Self.paths.contains(request.uri.path), let origin = request.headers[.origin], origin.utf8.count <= 512 else {
+            return try await next(request, context)
+        }
+        guard try await services.directory.registeredOrigins().contains(origin.lowercased()) else {
+            if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+                return Response(status: .noContent, headers: [.vary: "Origin"])
+            }
+            return try await next(request, context)
+        }
+        let headers: HTTPFields = [.accessControlAllowOrigin: origin, .vary: "Origin"]
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            var preflight = headers
+            preflight[.accessControlAllowHeaders] = "Authorization, Content-Type"
+            preflight[.accessControlAllowMethods] = "GET, POST, OPTIONS"
+            preflight[.accessControlMaxAge] = "600"
+            return Response(status: .noContent, headers: preflight)
+        }
+        do {
+            var response = try await next(request, context)
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch {
+            throw DecoratedError(base: error, headers: headers)
+        }
+    }
+}
+
 /// The route patterns and their methods, so an unknown method on a known path answers 405 with Allow.
 /// Filled while routes are registered, read afterwards.
 final class KnownRoutes: Sendable {

@@ -20,7 +20,14 @@ enum CXoneIO {
     static func readsOwnCredentials(_ path: String) -> Bool {
         path == "/auth/token" || path == "/auth/revoke" || path == "/auth/introspect" || path == "/authentication/v1/token/access-key"
             || path == "/public/user/refresh" || path == "/@app/auth/token/exchange" || isGatewayCheck(path)
-            || path == "/auth/jwks" || path.hasPrefix("/.well-known/")
+            || path == "/auth/jwks" || path.hasPrefix("/.well-known/") || path.hasPrefix("/auth/authorize") || isExpertOAuthEndpoint(path)
+    }
+
+    /// Expert's OAuth endpoints under `/@app/auth/{authId}/token/` (client credentials or the sign-in pages).
+    static func isExpertOAuthEndpoint(_ path: String) -> Bool {
+        guard path.hasPrefix("/@app/auth/") else { return false }
+        return path.hasSuffix("/token/authorize") || path.hasSuffix("/token/access.json") || path.hasSuffix("/token/device.json")
+            || path.hasSuffix("/token/device")
     }
 
     /// The gateway check and the paths under it (Envoy appends the original request's path to the prefix).

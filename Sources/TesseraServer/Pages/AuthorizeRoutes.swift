@@ -1,0 +1,290 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TesseraCore
+import TesseraCrypto
+
+/// The authorization endpoints and their pages: CXone's `/auth/authorize` (OpenID Connect) and
+/// `/auth/authorize/logout`, Expert's `/@app/auth/{authId}/token/authorize`, and the device-flow page where a
+/// person enters a user code. Every page works without JavaScript and refuses to be framed.
+struct AuthorizeRoutes {
+    let services: Services
+
+    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/auth/authorize", method: method) { request, context in try await authorize(request, context, flow: .openID) }
+            routes.add("/auth/authorize", method)
+            router.on("/auth/authorize/logout", method: method) { request, context in try await logout(request, context) }
+            routes.add("/auth/authorize/logout", method)
+            router.on("/@app/auth/:authId/token/authorize", method: method) { request, context in
+                try Self.checkAuthID(context)
+                return try await authorize(request, context, flow: .expert)
+            }
+            routes.add("/@app/auth/:authId/token/authorize", method)
+            router.on("/@app/auth/:authId/token/device", method: method) { request, context in
+                try Self.checkAuthID(context)
+                return try await device(request, context)
+            }
+            routes.add("/@app/auth/:authId/token/device", method)
+        }
+    }
+
+    /// `1` is the built-in sign-in, the only identity provider these endpoints serve.
+    static func checkAuthID(_ context: TesseraContext) throws {
+        guard context.parameters.get("authId") == "1" else { throw ServiceError.notFound("no identity provider with that id: use 1") }
+    }
+
+    // MARK: Authorize
+
+    private func authorize(_ request: Request, _ context: TesseraContext, flow: AuthorizationRequest.Flow) async throws -> Response {
+        let site = try context.requireSite()
+        let pairs: [(String, String)]
+        do { pairs = try await Page.parameters(request) } catch let error as ServiceError {
+            return Page.error(site: site, message: error.message)
+        }
+        let validated: Result<AuthorizationRequest, RedirectError>
+        do { validated = try await services.authorize.validate(pairs, flow: flow, site: site) } catch let error as AuthorizePageError {
+            return Page.error(site: site, message: error.message)
+        }
+        let authRequest: AuthorizationRequest
+        switch validated {
+        case .failure(let error): return redirect(error.location)
+        case .success(let valid): authRequest = valid
+        }
+        let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let csrf = Page.csrf(request, services: services)
+        var session = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site)
+        var cookies: [Cookie] = []
+        var freshSignIn = false
+
+        if request.method == .post, let step = form["step"] {
+            guard Page.checkCSRF(request, form: form, site: site) else {
+                return Page.error(site: site, message: "This form has expired. Go back to the application and start again.", status: .forbidden)
+            }
+            switch step {
+            case "signin":
+                let username = form["username"] ?? ""
+                do {
+                    let (user, started) = try await services.authorize.signIn(site: site, username: username, password: form["password"] ?? "",
+                                                                            clientAddress: context.clientAddress)
+                    session = (user, started)
+                    cookies.append(Page.sessionCookie(started, services: services))
+                    freshSignIn = true
+                } catch let error as ServiceError {
+                    return signInPage(authRequest, site: site, csrf: csrf, username: username, message: Self.signInMessage(error),
+                                      status: Self.signInStatus(error))
+                }
+            case "consent":
+                guard let (user, current) = session else {
+                    return signInPage(authRequest, site: site, csrf: csrf, username: nil, message: "Your sign-in has expired. Sign in again.",
+                                      status: .ok)
+                }
+                let location = try await services.authorize.consent(authRequest, user: user, session: current, allow: form["decision"] == "allow",
+                                                                    site: site, clientAddress: context.clientAddress)
+                return redirect(location)
+            default:
+                return Page.error(site: site, message: "Unknown form step.")
+            }
+        }
+
+        switch try await services.authorize.decide(authRequest, session: session, freshSignIn: freshSignIn, site: site) {
+        case .redirect(let location):
+            return redirect(location, cookies: cookies)
+        case .signIn(let request, let message, _):
+            return signInPage(request, site: site, csrf: csrf, username: nil, message: message, status: .ok)
+        case .consent(let request, let user):
+            return consentPage(request, user: user, site: site, csrf: csrf, cookies: cookies)
+        }
+    }
+
+    private static func signInMessage(_ error: ServiceError) -> String {
+        switch error {
+        case .throttled(let seconds): "Too many sign-in attempts. Try again in \(seconds) seconds."
+        case .forbidden: "This account cannot sign in."
+        case .unavailable: "The server is busy. Try again in a moment."
+        default: "The username or password is incorrect."
+        }
+    }
+
+    private static func signInStatus(_ error: ServiceError) -> HTTPResponse.Status {
+        switch error {
+        case .throttled: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        default: .unauthorized
+        }
+    }
+
+    private func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
+        var response = Response(status: .found, headers: [.location: location, .cacheControl: "no-store", HTTPField.Name("Referrer-Policy")!: "no-referrer"])
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
+    }
+
+    /// The request's parameters as hidden fields; `prompt=login` is dropped once the user has signed in, so the
+    /// consent form does not ask again.
+    private func carried(_ request: AuthorizationRequest, dropLoginPrompt: Bool) -> String {
+        request.parameters.map { name, value in
+            if dropLoginPrompt, name == "prompt" {
+                return Page.hidden(name, value.split(separator: " ").filter { $0 != "login" }.joined(separator: " "))
+            }
+            return Page.hidden(name, value)
+        }.joined()
+    }
+
+    private func signInPage(_ request: AuthorizationRequest, site: Site, csrf: Page.CSRF, username: String?, message: String?,
+                            status: HTTPResponse.Status) -> Response {
+        let error = message.map { "<p class=\"error\" id=\"error\">\(Page.escape($0))</p>" } ?? ""
+        let name = username ?? request.loginHint ?? ""
+        let body = """
+            <p>Sign in to continue to <strong id="client-name">\(Page.escape(request.client.name))</strong>.</p>
+            \(error)
+            <form method="post" id="signin">
+            \(carried(request, dropLoginPrompt: false))\(Page.hidden("step", "signin"))\(Page.hidden("csrf", csrf.token(site: site)))
+            <label for="username">Username</label>
+            <input type="text" id="username" name="username" autocomplete="username" required value="\(Page.escape(name))">
+            <label for="password">Password</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required>
+            <button type="submit" id="submit">Sign in</button>
+            </form>
+            """
+        return Page.render(site: site, title: "Sign in", body: body, status: status, cookies: csrf.newCookie.map { [$0] } ?? [])
+    }
+
+    private func consentPage(_ request: AuthorizationRequest, user: User, site: Site, csrf: Page.CSRF, cookies: [Cookie]) -> Response {
+        let what = request.flow == .openID
+            ? "<li>know who you are (your name, e-mail and tenant)</li><li>call the API as you</li>"
+            : request.scope.split(separator: " ").map { scope in
+                scope == "seated" ? "<li>use your seat (Pro member access)</li>" : "<li>read and write your account data and view private content</li>"
+            }.joined()
+        let body = """
+            <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>
+            <p><strong id="client-name">\(Page.escape(request.client.name))</strong> asks to:</p>
+            <ul>\(what)</ul>
+            <form method="post" id="consent">
+            \(carried(request, dropLoginPrompt: true))\(Page.hidden("step", "consent"))\(Page.hidden("csrf", csrf.token(site: site)))
+            <button type="submit" name="decision" value="allow" id="allow">Allow</button>
+            <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button>
+            </form>
+            """
+        return Page.render(site: site, title: "Allow access?", body: body, cookies: cookies + (csrf.newCookie.map { [$0] } ?? []))
+    }
+
+    // MARK: Logout
+
+    /// Ends the sign-in session (revoked at once, cookie cleared). With a post_logout_redirect_uri registered for
+    /// the client the id_token_hint (or client_id) names, the browser goes back there with `state`; otherwise a page.
+    private func logout(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let site = try context.requireSite()
+        let pairs: [(String, String)]
+        do { pairs = try await Page.parameters(request) } catch let error as ServiceError {
+            return Page.error(site: site, message: error.message)
+        }
+        let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        var target: String?
+        if let uri = form["post_logout_redirect_uri"] {
+            var clientID = form["client_id"]
+            if let hint = form["id_token_hint"] {
+                guard await services.cxoneTokens.idTokenHint(hint, site: site) != nil, let audience = services.cxoneTokens.idTokenAudience(hint) else {
+                    return Page.error(site: site, message: "The id_token_hint is not an id_token of this issuer.")
+                }
+                if let clientID, clientID != audience { return Page.error(site: site, message: "client_id differs from the id_token_hint's audience.") }
+                clientID = audience
+            }
+            guard let clientID, let client = try await services.directory.application(clientID: clientID), client.logoutURIs.contains(uri) else {
+                return Page.error(site: site, message: "The post_logout_redirect_uri is not registered for this application.")
+            }
+            target = form["state"].map { AuthorizeService.appendingQuery(to: uri, [("state", $0)]) } ?? uri
+        }
+        if let (user, session) = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site) {
+            try await services.authorize.signOut(session, site: site)
+            services.audit.record(AuditEvent(siteID: site.id, action: "signout", outcome: "success", actorUserID: user.id, tokenID: nil,
+                                             clientAddress: context.clientAddress, detail: "end session"))
+        }
+        let cleared = Page.clearedSessionCookie(services: services)
+        if let target { return redirect(target, cookies: [cleared]) }
+        return Page.render(site: site, title: "Signed out", body: "<p id=\"signed-out\">You are signed out.</p>", cookies: [cleared])
+    }
+
+    // MARK: Device flow page
+
+    /// Where a person enters the user code a device shows, signs in if needed, and approves or denies.
+    private func device(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let site = try context.requireSite()
+        let pairs: [(String, String)]
+        do { pairs = try await Page.parameters(request) } catch let error as ServiceError {
+            return Page.error(site: site, message: error.message)
+        }
+        let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let csrf = Page.csrf(request, services: services)
+        var session = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site)
+        var cookies = csrf.newCookie.map { [$0] } ?? []
+        let code = form["user_code"] ?? ""
+        var message: String?
+
+        if request.method == .post, let step = form["step"] {
+            guard Page.checkCSRF(request, form: form, site: site) else {
+                return Page.error(site: site, message: "This form has expired. Reload the page and try again.", status: .forbidden)
+            }
+            if step == "signin" {
+                do {
+                    let (user, started) = try await services.authorize.signIn(site: site, username: form["username"] ?? "", password: form["password"] ?? "",
+                                                                            clientAddress: context.clientAddress)
+                    session = (user, started)
+                    cookies.append(Page.sessionCookie(started, services: services))
+                } catch let error as ServiceError {
+                    return devicePage(site: site, csrf: csrf, code: code, session: nil, message: Self.signInMessage(error), status: Self.signInStatus(error),
+                                      cookies: cookies)
+                }
+            } else if step == "decide", let (user, _) = session {
+                let approve = form["decision"] == "allow"
+                do {
+                    guard try await services.expertOAuth.decideDevice(userCode: code, user: user, approve: approve, site: site,
+                                                                      clientAddress: context.clientAddress)
+                    else {
+                        return devicePage(site: site, csrf: csrf, code: "", session: session, message: "That code is unknown or has expired.",
+                                          status: .badRequest, cookies: cookies)
+                    }
+                } catch let error as ServiceError {
+                    return devicePage(site: site, csrf: csrf, code: "", session: session, message: error.message, status: .forbidden, cookies: cookies)
+                }
+                let text = approve ? "Device approved. You can return to your device." : "Request denied."
+                return Page.render(site: site, title: "Done", body: "<p id=\"done\">\(text)</p>", cookies: cookies)
+            }
+        }
+        if !code.isEmpty, try await services.expertOAuth.pendingDevice(userCode: code, site: site) == nil {
+            message = "That code is unknown or has expired."
+            return devicePage(site: site, csrf: csrf, code: "", session: session, message: message, status: .badRequest, cookies: cookies)
+        }
+        return devicePage(site: site, csrf: csrf, code: code, session: session, message: message, status: .ok, cookies: cookies)
+    }
+
+    private func devicePage(site: Site, csrf: Page.CSRF, code: String, session: (user: User, session: SignInSession)?, message: String?,
+                            status: HTTPResponse.Status, cookies: [Cookie]) -> Response {
+        let error = message.map { "<p class=\"error\" id=\"error\">\(Page.escape($0))</p>" } ?? ""
+        let token = Page.hidden("csrf", csrf.token(site: site))
+        let body: String
+        if let (user, _) = session {
+            body = """
+                <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>\(error)
+                <form method="post" id="device">\(token)\(Page.hidden("step", "decide"))
+                <label for="user_code">Code shown on your device</label>
+                <input type="text" id="user_code" name="user_code" required autocomplete="off" value="\(Page.escape(code))">
+                <button type="submit" name="decision" value="allow" id="allow">Allow</button>
+                <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button>
+                </form>
+                """
+        } else {
+            body = """
+                <p>Sign in to connect a device.</p>\(error)
+                <form method="post" id="signin">\(token)\(Page.hidden("step", "signin"))\(Page.hidden("user_code", code))
+                <label for="username">Username</label>
+                <input type="text" id="username" name="username" autocomplete="username" required>
+                <label for="password">Password</label>
+                <input type="password" id="password" name="password" autocomplete="current-password" required>
+                <button type="submit" id="submit">Sign in</button>
+                </form>
+                """
+        }
+        return Page.render(site: site, title: "Connect a device", body: body, status: status, cookies: cookies)
+    }
+}
