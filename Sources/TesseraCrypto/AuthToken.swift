@@ -28,7 +28,7 @@ public struct AuthToken: Sendable, Equatable {
     }
 
     /// An unsigned decimal of 1 to `maxDigits` ASCII digits.
-    private static func decimal(_ digits: ArraySlice<UInt8>, maxDigits: Int) -> Int64? {
+    static func decimal(_ digits: ArraySlice<UInt8>, maxDigits: Int) -> Int64? {
         guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
         var value: Int64 = 0
         for digit in digits {

@@ -18,16 +18,11 @@ public struct SignInSession: Sendable, Equatable {
         let bytes = Array(text.utf8)
         guard bytes.count <= maxLength else { return nil }
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 4, let user = decimal(parts[0], maxDigits: 10), let authTime = decimal(parts[1], maxDigits: 12),
-              let expires = decimal(parts[2], maxDigits: 12), parts[3].count == 64,
+        guard parts.count == 4, let user = AuthToken.decimal(parts[0], maxDigits: 10), let authTime = AuthToken.decimal(parts[1], maxDigits: 12),
+              let expires = AuthToken.decimal(parts[2], maxDigits: 12), parts[3].count == 64,
               let mac = Secrets.unhex(String(decoding: parts[3], as: UTF8.self))
         else { return nil }
         return SignInSession(userID: Int(user), authTime: authTime, expires: expires, mac: Secrets.hex(mac))
-    }
-
-    private static func decimal(_ digits: ArraySlice<UInt8>, maxDigits: Int) -> Int64? {
-        guard !digits.isEmpty, digits.count <= maxDigits, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
     }
 
     public var string: String { "\(userID).\(authTime).\(expires).\(mac)" }

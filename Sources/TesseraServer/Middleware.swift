@@ -138,14 +138,7 @@ struct CallerMiddleware: RouterMiddleware {
         let resolved = try await resolver.resolve(request, site: context.requireSite(), clientAddress: context.clientAddress)
         context.caller = resolved?.caller
         guard let origin = resolved?.allowedOrigin else { return try await next(request, context) }
-        let headers = CORS.responseHeaders(origin: origin)
-        do {
-            var response = try await next(request, context)
-            response.headers.append(contentsOf: headers)
-            return response
-        } catch {
-            throw DecoratedError(base: error, headers: headers)
-        }
+        return try await DecoratedError.adding(CORS.responseHeaders(origin: origin)) { try await next(request, context) }
     }
 }
 
@@ -153,6 +146,17 @@ struct CallerMiddleware: RouterMiddleware {
 struct DecoratedError: Error {
     var base: any Error
     var headers: HTTPFields
+
+    /// Runs `body` and adds `headers` to its answer, or to the error it throws.
+    static func adding(_ headers: HTTPFields, to body: () async throws -> Response) async throws -> Response {
+        do {
+            var response = try await body()
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch {
+            throw DecoratedError(base: error, headers: headers)
+        }
+    }
 }
 
 /// CORS for browser tokens: preflight answers for origins that some browser token of the site allows; the actual
@@ -216,13 +220,7 @@ struct RegisteredOriginsCORS: RouterMiddleware {
             preflight[.accessControlMaxAge] = "600"
             return Response(status: .noContent, headers: preflight)
         }
-        do {
-            var response = try await next(request, context)
-            response.headers.append(contentsOf: headers)
-            return response
-        } catch {
-            throw DecoratedError(base: error, headers: headers)
-        }
+        return try await DecoratedError.adding(headers) { try await next(request, context) }
     }
 }
 
