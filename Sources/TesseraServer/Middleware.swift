@@ -34,7 +34,7 @@ struct ErrorMiddleware: RouterMiddleware {
     /// Each surface writes an error its own way (deki document, or OAuth-style JSON); what the error means is
     /// decided once, in `classify`.
     private func render(_ error: any Error, request: Request, context: TesseraContext) -> Response {
-        let cxone = CXoneIO.owns(request.uri.path)
+        let cxone = CXoneIO.owns(request.uri.path) || CXoneIO.isExpertTokenEndpoint(request.uri.path)
         let wire = classify(error, cxone: cxone, request: request, context: context)
         if cxone { return CXoneIO.error(wire.status, code: wire.code, description: wire.message, headers: wire.headers) }
         return DekiOutput.error(status: wire.status, message: wire.message, request: request, publicURL: services.settings.publicURL,

@@ -26,8 +26,12 @@ enum CXoneIO {
     /// Expert's OAuth endpoints under `/@app/auth/{authId}/token/` (client credentials or the sign-in pages).
     static func isExpertOAuthEndpoint(_ path: String) -> Bool {
         guard path.hasPrefix("/@app/auth/") else { return false }
-        return path.hasSuffix("/token/authorize") || path.hasSuffix("/token/access.json") || path.hasSuffix("/token/device.json")
-            || path.hasSuffix("/token/device")
+        return isExpertTokenEndpoint(path) || path.hasSuffix("/token/authorize") || path.hasSuffix("/token/device")
+    }
+
+    /// `access.json` and `device.json`: OAuth endpoints, whose errors are RFC 6749 JSON like `/auth/token`'s.
+    static func isExpertTokenEndpoint(_ path: String) -> Bool {
+        path.hasPrefix("/@app/auth/") && (path.hasSuffix("/token/access.json") || path.hasSuffix("/token/device.json"))
     }
 
     /// The gateway check and the paths under it (Envoy appends the original request's path to the prefix).

@@ -142,17 +142,17 @@ enum Page {
         return result
     }
 
-    /// The query's pairs and, for a POST, the form body's (a form only: the pages post forms).
+    /// A GET's query pairs, or a POST's form body pairs (the query of a POST is ignored: a form without an action
+    /// posts to the page's own URL, query included, and the body carries the same parameters).
     static func parameters(_ request: Request) async throws -> [(String, String)] {
-        var all = try pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed")
-        if request.method == .post {
-            if let type = request.headers[.contentType].map(CXoneIO.mediaType), type != "application/x-www-form-urlencoded" {
-                throw UnsupportedMediaType(mediaType: String(type.prefix(64)))
-            }
-            var buffer = try await request.body.collect(upTo: Limits.maxBodyBytes)
-            all += try pairs(buffer.readBytes(length: buffer.readableBytes) ?? []).unwrap("the form is malformed")
+        guard request.method == .post else {
+            return try pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed")
         }
-        return all
+        if let type = request.headers[.contentType].map(CXoneIO.mediaType), type != "application/x-www-form-urlencoded" {
+            throw UnsupportedMediaType(mediaType: String(type.prefix(64)))
+        }
+        var buffer = try await request.body.collect(upTo: Limits.maxBodyBytes)
+        return try pairs(buffer.readBytes(length: buffer.readableBytes) ?? []).unwrap("the form is malformed")
     }
 }
 
