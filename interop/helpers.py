@@ -6,10 +6,13 @@ reach an assertion message.
 """
 import base64
 import re
+import secrets
+import time
 import uuid
 from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 
 KEY_ANYWHERE = re.compile(r"[A-Z2-7]{52}====")
 JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -78,3 +81,73 @@ def bearer(token):
 def basic_header(user, password):
     __tracebackhide__ = True
     return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+
+
+USERS = "/@api/deki/users"
+JSON_OUT = {"dream.out.format": "json"}
+
+#: Members of JSON answers that hold secrets, in every module's documents.
+SECRET_FIELDS = {"token", "refreshToken", "access_token", "refresh_token", "id_token", "accessKeySecret", "secret", "clientSecret",
+                 "device_code", "code"}
+
+
+def hide_secrets(doc):
+    """Turns the secret members of a JSON document (at any depth) into `Secret`s, in place; returns it."""
+    if isinstance(doc, dict):
+        for name, value in doc.items():
+            doc[name] = secret(value) if name in SECRET_FIELDS else hide_secrets(value)
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            doc[i] = hide_secrets(value)
+    return doc
+
+
+def json_of(r):
+    """The JSON body (its secret members as `Secret`s)."""
+    assert r.headers.get("Content-Type", "").startswith("application/json"), show(r)
+    return hide_secrets(r.json())
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def wait_for(predicate, timeout, interval=0.1):
+    """Calls predicate() until it is true or `timeout` s passed; returns the seconds it took, or None."""
+    started = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            return None
+        time.sleep(interval)
+
+
+def sign_in(server, username, password):
+    r = requests.get(server.url + USERS + "/authenticate", auth=(username, password), timeout=10)
+    assert r.status_code == 200, show(r)
+    return secret(r.text)
+
+
+class User:
+    """A deki user with an Expert auth token (`authtoken`), its numeric id and its guid (the CXone userId)."""
+
+    def __init__(self, server, username, password, email=None, role=None):
+        password = secret(password)
+        self.server, self.username, self.password, self.email, self.role = server, username, password, email, role
+        self.authtoken = sign_in(server, username, password)
+        r = requests.get(server.url + USERS + "/current", params=JSON_OUT, headers=bearer(self.authtoken), timeout=10)
+        assert r.status_code == 200, show(r)
+        doc = r.json()
+        self.id, self.guid = doc["@id"], doc["@guid"]
+        self.role = role or doc["permissions.user"]["role"]
+
+
+def create_user(server, admin, role, fullname="Interop Person"):
+    username, password = unique(role.lower()), "pw-" + secrets.token_hex(8)
+    email = f"{username}@example.org"
+    body = {"username": username, "fullname": fullname, "email": email, "permissions.user": {"role": role}}
+    r = requests.post(server.url + USERS, params={**JSON_OUT, "accountpassword": password}, json=body,
+                      headers=bearer(admin.authtoken), timeout=10)
+    assert r.status_code == 200, show(r)
+    return User(server, username, password, email=email, role=role)

@@ -27,7 +27,10 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import ClientSecretJWT
 
 from conftest import ADMIN_PASSWORD, BIN, Server
-from helpers import Secret, basic_header, bearer, check, no_leak, redact, secret, show, unique
+from helpers import (
+    Secret, User, basic_header, bearer, check, create_user, hide_secrets, json_of, no_leak, redact, secret, show,
+    unique, wait_for,
+)
 
 USERS = "/@api/deki/users"
 JSON_OUT = {"dream.out.format": "json"}
@@ -55,20 +58,6 @@ KEY_FIELDS = {"accessKeyId", "userId", "tenantId", "agentId", "billingId", "isAc
 # Helpers
 
 
-SECRET_FIELDS = {"token", "refreshToken", "access_token", "refresh_token", "id_token", "accessKeySecret"}
-
-
-def hide_secrets(doc):
-    """Turns the secret members of a JSON document (at any depth) into `Secret`s, in place; returns it."""
-    if isinstance(doc, dict):
-        for name, value in doc.items():
-            doc[name] = secret(value) if name in SECRET_FIELDS else hide_secrets(value)
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            doc[i] = hide_secrets(value)
-    return doc
-
-
 def flip(text, index):
     """`text` with one character changed (staying in the base32 / base64url alphabets); a Secret stays one."""
     __tracebackhide__ = True
@@ -79,12 +68,6 @@ def flip(text, index):
 def tamper(token):
     """A JWT with one character of its signature changed (not the last, whose low bits may be padding)."""
     return flip(token, len(token) - 8)
-
-
-def json_of(r):
-    """The JSON body (its secret members as `Secret`s)."""
-    assert r.headers.get("Content-Type", "").startswith("application/json"), show(r)
-    return hide_secrets(r.json())
 
 
 def oauth_error(r, status, errors):
@@ -105,36 +88,6 @@ def token_error(r, status, errors, basic_used=False):
     if basic_used and status == 401:
         assert r.headers.get("WWW-Authenticate", "").lower().startswith("basic"), r.headers.get("WWW-Authenticate")
     return doc
-
-
-def sign_in(server, username, password):
-    r = requests.get(server.url + USERS + "/authenticate", auth=(username, password), timeout=10)
-    assert r.status_code == 200, show(r)
-    return secret(r.text)
-
-
-class User:
-    """A deki user with an Expert auth token (`authtoken`), its numeric id and its guid (the CXone userId)."""
-
-    def __init__(self, server, username, password, email=None, role=None):
-        password = secret(password)
-        self.server, self.username, self.password, self.email, self.role = server, username, password, email, role
-        self.authtoken = sign_in(server, username, password)
-        r = requests.get(server.url + USERS + "/current", params=JSON_OUT, headers=bearer(self.authtoken), timeout=10)
-        assert r.status_code == 200, show(r)
-        doc = r.json()
-        self.id, self.guid = doc["@id"], doc["@guid"]
-        self.role = role or doc["permissions.user"]["role"]
-
-
-def create_user(server, admin, role, fullname="Interop Person"):
-    username, password = unique(role.lower()), "pw-" + secrets.token_hex(8)
-    email = f"{username}@example.org"
-    body = {"username": username, "fullname": fullname, "email": email, "permissions.user": {"role": role}}
-    r = requests.post(server.url + USERS, params={**JSON_OUT, "accountpassword": password}, json=body,
-                      headers=bearer(admin.authtoken), timeout=10)
-    assert r.status_code == 200, show(r)
-    return User(server, username, password, email=email, role=role)
 
 
 def set_status(server, admin, user, status):
@@ -341,17 +294,6 @@ def client_assertion(client_id, secret_value, audience, jti=None, lifetime=60, d
 
 def password_form(key):
     return {"grant_type": "password", "username": key["accessKeyId"], "password": key["accessKeySecret"]}
-
-
-def wait_for(predicate, timeout, interval=0.1):
-    """Calls predicate() until it is true or `timeout` s passed; returns the seconds it took, or None."""
-    started = time.monotonic()
-    while True:
-        if predicate():
-            return time.monotonic() - started
-        if time.monotonic() - started > timeout:
-            return None
-        time.sleep(interval)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import subprocess
 import threading
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 

@@ -21,7 +21,7 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from conftest import ADMIN_PASSWORD, free_port
-from helpers import basic_header, bearer, check, no_leak, redact, remember, secret, show, unique
+from helpers import basic_header, bearer, check, json_of, no_leak, redact, remember, secret, show, unique
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -44,29 +44,11 @@ DEVICE_LIFETIME = 600
 POLL_INTERVAL = 5
 ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
-SECRET_FIELDS = {"access_token", "refresh_token", "id_token", "device_code", "secret", "code"}
-
 remember(ADMIN_PASSWORD)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers (the shared ones are in helpers.py; these are copied or adapted from the other interop modules)
-
-
-def hide_secrets(doc):
-    """Turns the secret members of a JSON document (at any depth) into `Secret`s, in place; returns it."""
-    if isinstance(doc, dict):
-        for name, value in doc.items():
-            doc[name] = secret(value) if name in SECRET_FIELDS else hide_secrets(value)
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            doc[i] = hide_secrets(value)
-    return doc
-
-
-def json_of(r):
-    assert r.headers.get("Content-Type", "").startswith("application/json"), show(r)
-    return hide_secrets(r.json())
 
 
 def oauth_error(r, status, error):

@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from conftest import ADMIN_PASSWORD, BIN, free_port
-from helpers import Secret, bearer, check, redact, secret, show, unique
+from helpers import Secret, bearer, check, redact, secret, show, sign_in, unique
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -81,12 +81,6 @@ def create_app(server, app_type, auth_method=None):
     assert str(uuid.UUID(client_id)) == client_id.lower(), redact(result.stdout)
     check(bool(client_secret), "no client_secret printed")
     return client_id, client_secret
-
-
-def sign_in(server, username, password):
-    r = requests.get(server.url + USERS + "/authenticate", auth=(username, password), timeout=10)
-    assert r.status_code == 200, show(r)
-    return secret(r.text)
 
 
 class User:

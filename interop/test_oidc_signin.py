@@ -31,7 +31,10 @@ from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from requests_oauthlib import OAuth2Session as OAuthlibSession
 
 from conftest import ADMIN_PASSWORD, BIN, Server, free_port
-from helpers import bearer, check, no_leak, redact, remember, secret, show, unique
+from helpers import (
+    User, b64url, bearer, check, create_user, hide_secrets, json_of, no_leak, redact, remember, secret, show, unique,
+    wait_for,
+)
 
 USERS = "/@api/deki/users"
 JSON_OUT = {"dream.out.format": "json"}
@@ -51,28 +54,8 @@ REGISTERED_ORIGIN = "https://spa.example"
 PUBLIC_ORIGIN = "http://localhost:5173"
 FOREIGN_ORIGIN = "https://evil.example"
 WRONG_PASSWORD_MESSAGE = "The username or password is incorrect."
-SECRET_FIELDS = {"token", "refreshToken", "access_token", "refresh_token", "id_token", "clientSecret"}
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers (the shared ones are in helpers.py; these are copied from test_cxone_auth.py or new)
-
-
-def hide_secrets(doc):
-    """Turns the secret members of a JSON document (at any depth) into `Secret`s, in place; returns it."""
-    if isinstance(doc, dict):
-        for name, value in doc.items():
-            doc[name] = secret(value) if name in SECRET_FIELDS else hide_secrets(value)
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            doc[i] = hide_secrets(value)
-    return doc
-
-
-def json_of(r):
-    """The JSON body (its secret members as `Secret`s)."""
-    assert r.headers.get("Content-Type", "").startswith("application/json"), show(r)
-    return hide_secrets(r.json())
 
 
 def oauth_error(r, status, error):
@@ -93,10 +76,6 @@ def api_error(r, status):
     return doc
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def pkce_pair():
     """(verifier, S256 challenge) made by hand (RFC 7636 §4.1-4.2)."""
     verifier = secret(secrets.token_urlsafe(48))
@@ -106,36 +85,6 @@ def pkce_pair():
 def at_hash(access_token):
     """OpenID Connect Core §3.1.3.6: base64url of the left half of SHA-256 of the access token's ASCII."""
     return b64url(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
-
-
-def sign_in(server, username, password):
-    r = requests.get(server.url + USERS + "/authenticate", auth=(username, password), timeout=10)
-    assert r.status_code == 200, show(r)
-    return secret(r.text)
-
-
-class User:
-    """A deki user with an Expert auth token (`authtoken`), its numeric id and its guid (the CXone userId)."""
-
-    def __init__(self, server, username, password, email=None, role=None):
-        password = secret(password)
-        self.server, self.username, self.password, self.email, self.role = server, username, password, email, role
-        self.authtoken = sign_in(server, username, password)
-        r = requests.get(server.url + USERS + "/current", params=JSON_OUT, headers=bearer(self.authtoken), timeout=10)
-        assert r.status_code == 200, show(r)
-        doc = r.json()
-        self.id, self.guid = doc["@id"], doc["@guid"]
-        self.role = role or doc["permissions.user"]["role"]
-
-
-def create_user(server, admin, role, fullname="Interop Person"):
-    username, password = unique(role.lower()), "pw-" + secrets.token_hex(8)
-    email = f"{username}@example.org"
-    body = {"username": username, "fullname": fullname, "email": email, "permissions.user": {"role": role}}
-    r = requests.post(server.url + USERS, params={**JSON_OUT, "accountpassword": password}, json=body,
-                      headers=bearer(admin.authtoken), timeout=10)
-    assert r.status_code == 200, show(r)
-    return User(server, username, password, email=email, role=role)
 
 
 def cxone_access_token(server, authtoken):
@@ -161,17 +110,6 @@ def cli_fields(result):
             name, value = line.split(": ", 1)
             fields[name.strip()] = secret(value.strip()) if name.strip() == "client_secret" else value.strip()
     return fields
-
-
-def wait_for(predicate, timeout, interval=0.1):
-    """Calls predicate() until it is true or `timeout` s passed; returns the seconds it took, or None."""
-    started = time.monotonic()
-    while True:
-        if predicate():
-            return time.monotonic() - started
-        if time.monotonic() - started > timeout:
-            return None
-        time.sleep(interval)
 
 
 def query_of(url):

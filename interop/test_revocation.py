@@ -9,7 +9,6 @@ Everything here is independent client code (requests, PyJWT, cryptography); noth
 called. Secrets are kept out of pytest's output with helpers.py: they are `Secret` strings whose repr is
 "<secret>", assertion messages go through `show()`/`redact()`, and conditions on secret values through `check()`.
 """
-import base64
 import hashlib
 import hmac
 import json
@@ -25,7 +24,10 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conftest import ADMIN_PASSWORD, BIN, Server
-from helpers import Secret, basic_header, bearer, check, no_leak, redact, remember, secret, show, unique
+from helpers import (
+    Secret, b64url, basic_header, bearer, check, hide_secrets, json_of, no_leak, redact, remember, secret, show,
+    sign_in, unique, wait_for,
+)
 
 USERS = "/@api/deki/users"
 CURRENT = USERS + "/current"
@@ -53,20 +55,6 @@ WRONG_SECRET = "d3Jvbmctc2VjcmV0LXZhbHVlLWhlcmU="
 # Helpers (the shared ones are in helpers.py)
 
 
-SECRET_FIELDS = {"token", "refreshToken", "access_token", "refresh_token", "id_token", "accessKeySecret", "secret"}
-
-
-def hide_secrets(doc):
-    """Turns the secret members of a JSON document (at any depth) into `Secret`s, in place; returns it."""
-    if isinstance(doc, dict):
-        for name, value in doc.items():
-            doc[name] = secret(value) if name in SECRET_FIELDS else hide_secrets(value)
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            doc[i] = hide_secrets(value)
-    return doc
-
-
 def flip(text, index):
     """`text` with one character changed (staying in the base64url and hex alphabets); a Secret stays one."""
     changed = text[:index] + ("0" if text[index] != "0" else "1") + text[index + 1:]
@@ -78,17 +66,8 @@ def tamper(token):
     return flip(token, len(token) - 8)
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def claims_of(token):
     return jwt.decode(str(token), options={"verify_signature": False})
-
-
-def json_of(r):
-    assert r.headers.get("Content-Type", "").startswith("application/json"), show(r)
-    return hide_secrets(r.json())
 
 
 def oauth_error(r, status, errors):
@@ -98,17 +77,6 @@ def oauth_error(r, status, errors):
     doc = json_of(r)
     assert isinstance(doc, dict) and doc.get("error") in errors, show(r)
     return doc
-
-
-def wait_for(predicate, timeout, interval=0.1):
-    """Calls predicate() until it is true or `timeout` s passed; returns the seconds it took, or None."""
-    started = time.monotonic()
-    while True:
-        if predicate():
-            return time.monotonic() - started
-        if time.monotonic() - started > timeout:
-            return None
-        time.sleep(interval)
 
 
 def cli(server, *args, database_url=None, env=None):
@@ -133,12 +101,6 @@ def create_app(server, app_type, auth_method=None, database_url=None):
     client_secret = secret(fields.get("client_secret", "").strip() or None)
     check(app_type == "public" or client_secret is not None, "no client_secret printed")
     return client_id, client_secret
-
-
-def sign_in(server, username, password):
-    r = requests.get(server.url + USERS + "/authenticate", auth=(username, password), timeout=10)
-    assert r.status_code == 200, show(r)
-    return secret(r.text)
 
 
 def current(server, token=None, cookie=None):
