@@ -93,11 +93,11 @@ public final class AuthorizeService: Sendable {
         guard let clientID = p["client_id"], !clientID.isEmpty, clientID.utf8.count <= 255, !repeated.contains("client_id") else {
             throw AuthorizePageError("The request names no client (client_id).")
         }
-        let client = try await self.client(clientID, flow: flow, site: site)
+        let (client, allows) = try await self.client(clientID, flow: flow, site: site)
         guard let redirectURI = p["redirect_uri"], !repeated.contains("redirect_uri") else {
             throw AuthorizePageError("The request has no redirect_uri.")
         }
-        guard Self.redirectAllowed(redirectURI, client: client, flow: flow, site: site) else {
+        guard allows(redirectURI) else {
             throw AuthorizePageError("The redirect_uri is not registered for this application.")
         }
         let state = p["state"]
@@ -156,9 +156,11 @@ public final class AuthorizeService: Sendable {
             parameters: pairs.filter { Self.carried.contains($0.0) }))
     }
 
-    /// The client of a request: a registered application that may sign users of this site in, or an Expert OAuth
-    /// developer token of this site.
-    private func client(_ clientID: String, flow: AuthorizationRequest.Flow, site: Site) async throws -> Application {
+    /// The client of a request, and which redirect URIs it accepts: a registered application that may sign users
+    /// of this site in (its registered URIs, exactly), or an Expert OAuth developer token of this site (https, or
+    /// http on a loopback host, on one of the token's hosts, without a fragment).
+    private func client(_ clientID: String, flow: AuthorizationRequest.Flow, site: Site) async throws
+        -> (Application, allows: (String) -> Bool) {
         switch flow {
         case .openID:
             guard let application = try await directory.application(clientID: clientID), application.isEnabled, application.serves(site: site) else {
@@ -167,41 +169,28 @@ public final class AuthorizeService: Sendable {
             guard application.type != .backend else {
                 throw AuthorizePageError("A back-end application cannot sign users in.")
             }
-            return application
+            return (application, { application.redirectURIs.contains($0) })
         case .expert:
             guard let token = try await directory.developerToken(site: site.id, key: clientID), token.type == .oauth else {
                 throw AuthorizePageError("The OAuth API token is unknown.")
             }
-            return Self.client(of: token)
+            return (Self.client(of: token), { Self.onHosts($0, token.hostPatterns) })
         }
     }
 
     /// An Expert OAuth developer token seen as a confidential client.
     public static func client(of token: DeveloperToken) -> Application {
         Application(siteID: token.siteID, clientID: token.key, name: token.name, type: .confidential, authMethod: .clientSecretBasic,
-                    secretSalt: nil, redirectURIs: token.hosts, multiTenant: false, isEnabled: true, createdAt: token.createdAt)
+                    secretSalt: nil, redirectURIs: [], multiTenant: false, isEnabled: true, createdAt: token.createdAt)
     }
 
-    /// Registered applications: exact match. Expert tokens: https (or http on a loopback host) on one of the
-    /// token's hosts, with no fragment.
-    static func redirectAllowed(_ uri: String, client: Application, flow: AuthorizationRequest.Flow, site: Site) -> Bool {
-        switch flow {
-        case .openID:
-            return client.redirectURIs.contains(uri)
-        case .expert:
-            guard uri.utf8.count <= 2048, let parts = URLComponents(string: uri), parts.fragment == nil, parts.user == nil,
-                  let scheme = parts.scheme?.lowercased(), let host = parts.host?.lowercased(),
-                  scheme == "https" || (scheme == "http" && RegistrationService.isLoopback(host))
-            else { return false }
-            let port = parts.port ?? (scheme == "https" ? 443 : 80)
-            let origin = Origin(scheme: scheme, host: host, port: port)
-            return directoryTokenHosts(client).contains { $0.matches(origin) }
-        }
-    }
-
-    /// The host patterns of an Expert client, kept on the synthetic application as its redirect URIs.
-    private static func directoryTokenHosts(_ client: Application) -> [HostPattern] {
-        client.redirectURIs.compactMap(HostPattern.parse)
+    static func onHosts(_ uri: String, _ hosts: [HostPattern]) -> Bool {
+        guard uri.utf8.count <= 2048, let parts = URLComponents(string: uri), parts.fragment == nil, parts.user == nil,
+              let scheme = parts.scheme?.lowercased(), let host = parts.host?.lowercased(),
+              scheme == "https" || (scheme == "http" && RegistrationService.isLoopback(host))
+        else { return false }
+        let origin = Origin(scheme: scheme, host: host, port: parts.port ?? (scheme == "https" ? 443 : 80))
+        return hosts.contains { $0.matches(origin) }
     }
 
     // MARK: Session

@@ -156,7 +156,7 @@ public final class CXoneTokenService: Sendable {
             refreshToken = raw
         }
         return IssuedTokens(accessToken: accessToken, idToken: idToken, refreshToken: refreshToken, expiresIn: lifetimes.access,
-                            refreshExpiresIn: lifetimes.refresh, familyID: family)
+                            refreshExpiresIn: lifetimes.refresh, familyID: family, scope: scope)
     }
 
     /// Expert's OAuth API token scopes (seed 002): `profile` lives 24 h with a 6.5-day refresh token; `seated`, which

@@ -63,6 +63,8 @@ public struct Settings: Sendable {
     public var authTokenLifetime: Int64
     /// Base URL used in issued tokens and links, without a trailing slash.
     public var publicURL: String
+    /// Browsers reach this server over https: cookies are then marked Secure.
+    public var usesHTTPS: Bool { publicURL.lowercased().hasPrefix("https://") }
 
     /// How far a server-token signature's epoch may be from now, in seconds.
     public var signatureWindow: Int64

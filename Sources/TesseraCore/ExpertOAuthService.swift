@@ -54,26 +54,19 @@ public final class ExpertOAuthService: Sendable {
         guard let grant = p["grant_type"], !grant.isEmpty else { throw .invalidRequest("grant_type is required") }
         let token = try await client(request, site: site)
         let client = AuthorizeService.client(of: token)
-        var issued: IssuedTokens
         switch grant {
         case "authorization_code":
             guard let code = p["code"], !code.isEmpty, code.utf8.count <= 512 else { throw .invalidRequest("code is required") }
             guard let redirectURI = p["redirect_uri"] else { throw .invalidRequest("redirect_uri is required") }
-            issued = try await oauth.redeemCode(code, redirectURI: redirectURI, verifier: p["code_verifier"], client: client, site: site)
+            return try await oauth.redeemCode(code, redirectURI: redirectURI, verifier: p["code_verifier"], client: client, site: site)
         case "refresh_token":
             guard let raw = p["refresh_token"], !raw.isEmpty else { throw .invalidRequest("refresh_token is required") }
-            issued = try await tokens.refresh(raw, site: site, client: client)
+            return try await tokens.refresh(raw, site: site, client: client)
         case Self.deviceCodeGrant:
-            issued = try await deviceGrant(p["device_code"], client: client, site: site)
+            return try await deviceGrant(p["device_code"], client: client, site: site)
         default:
             throw .unsupportedGrantType("grant_type \(grant.prefix(100)) is not supported")
         }
-        issued.scope = issued.scope ?? scopeOf(issued)
-        return issued
-    }
-
-    private func scopeOf(_ issued: IssuedTokens) -> String? {
-        CompactJWT.parse(issued.accessToken)?.claims["scope"]?.string
     }
 
     // MARK: Device flow

@@ -74,6 +74,12 @@ enum CXoneIO {
 
     static func int(_ value: some BinaryInteger) -> JSONValue { .number(Double(value)) }
 
+    /// A client's request to an OAuth endpoint: its Basic credentials and its body's parameters.
+    static func tokenRequest(_ request: Request, _ context: TesseraContext, endpointURL: String) async throws -> TokenRequest {
+        let basic = try basicCredentials(request)
+        return TokenRequest(parameters: try await parameters(request), basic: basic, endpointURL: endpointURL, clientAddress: context.clientAddress)
+    }
+
     /// The parameters of a body: a JSON object (strings, numbers and booleans as text) or a form. A parameter
     /// given twice is refused (RFC 6749 §3.2).
     static func parameters(_ request: Request) async throws -> [String: String] {

@@ -33,10 +33,7 @@ struct CXoneRoutes {
 
     private func token(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
-        let basic = try CXoneIO.basicCredentials(request)
-        let parameters = try await CXoneIO.parameters(request)
-        let tokenRequest = TokenRequest(parameters: parameters, basic: basic,
-                                        endpointURL: services.settings.oidcIssuer(of: site) + "/auth/token", clientAddress: context.clientAddress)
+        let tokenRequest = try await CXoneIO.tokenRequest(request, context, endpointURL: services.settings.oidcIssuer(of: site) + "/auth/token")
         return CXoneIO.tokenResponse(try await services.oauth.token(tokenRequest, site: site))
     }
 

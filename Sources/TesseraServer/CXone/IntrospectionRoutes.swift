@@ -19,12 +19,9 @@ struct IntrospectionRoutes {
     /// The client and the `token` parameter of either endpoint.
     private func read(_ request: Request, _ context: TesseraContext) async throws -> (Site, OAuthClientIdentity, String) {
         let site = try context.requireSite()
-        let basic = try CXoneIO.basicCredentials(request)
-        let parameters = try await CXoneIO.parameters(request)
-        let endpoint = services.settings.oidcIssuer(of: site) + request.uri.path
-        let tokenRequest = TokenRequest(parameters: parameters, basic: basic, endpointURL: endpoint, clientAddress: context.clientAddress)
+        let tokenRequest = try await CXoneIO.tokenRequest(request, context, endpointURL: services.settings.oidcIssuer(of: site) + request.uri.path)
         let client = try await services.introspection.authenticate(tokenRequest, site: site)
-        guard let token = parameters["token"], !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
+        guard let token = tokenRequest.parameters["token"], !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
         return (site, client, token)
     }
 

@@ -25,7 +25,7 @@ struct ExchangeRoutes {
         let format: DekiFormat = request.uri.queryParameters["dream.out.format"]?.lowercased() == "xml" ? .xml : .json
         var response = DekiOutput.response(UserDocuments.user(user, publicURL: services.settings.publicURL), format: format)
         response.headers[.cacheControl] = "no-store"
-        response.setCookie(UsersRoutes.authCookie(token, publicURL: services.settings.publicURL))
+        response.setCookie(UsersRoutes.authCookie(token, secure: services.settings.usesHTTPS))
         return response
     }
 

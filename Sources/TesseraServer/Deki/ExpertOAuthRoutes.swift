@@ -27,14 +27,9 @@ struct ExpertOAuthRoutes {
         routes.add("/@api/deki/users/current/authorizations/:clientId", .delete)
     }
 
-    private func tokenRequest(_ request: Request, _ context: TesseraContext, site: Site) async throws -> TokenRequest {
-        TokenRequest(parameters: try await CXoneIO.parameters(request), basic: try CXoneIO.basicCredentials(request),
-                     endpointURL: services.settings.baseURL(of: site) + request.uri.path, clientAddress: context.clientAddress)
-    }
-
     private func access(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
-        let issued = try await services.expertOAuth.token(try await tokenRequest(request, context, site: site), site: site)
+        let issued = try await services.expertOAuth.token(try await CXoneIO.tokenRequest(request, context, endpointURL: services.settings.baseURL(of: site) + request.uri.path), site: site)
         var members: [(String, JSONValue)] = [
             ("access_token", .string(issued.accessToken)), ("token_type", .string("Bearer")), ("expires_in", CXoneIO.int(issued.expiresIn)),
         ]
@@ -45,7 +40,7 @@ struct ExpertOAuthRoutes {
 
     private func device(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
-        let started = try await services.expertOAuth.startDevice(try await tokenRequest(request, context, site: site), site: site)
+        let started = try await services.expertOAuth.startDevice(try await CXoneIO.tokenRequest(request, context, endpointURL: services.settings.baseURL(of: site) + request.uri.path), site: site)
         let page = services.settings.baseURL(of: site) + "/@app/auth/1/token/device"
         return CXoneIO.json([
             ("device_code", .string(started.deviceCode)), ("user_code", .string(started.userCode)), ("verification_uri", .string(page)),

@@ -59,14 +59,14 @@ struct UsersRoutes {
                                 body: .init(byteBuffer: ByteBuffer(string: signIn.token.string)))
         }
         response.headers[.cacheControl] = "no-store"
-        response.setCookie(Self.authCookie(signIn.token, publicURL: publicURL))
+        response.setCookie(Self.authCookie(signIn.token, secure: services.settings.usesHTTPS))
         return response
     }
 
     /// The `authtoken` cookie of a session: HttpOnly, SameSite=Lax, Secure behind https.
-    static func authCookie(_ token: AuthToken, publicURL: String) -> Cookie {
+    static func authCookie(_ token: AuthToken, secure: Bool) -> Cookie {
         Cookie(name: "authtoken", value: token.string, expires: Date(timeIntervalSince1970: TimeInterval(token.expires)), path: "/",
-               secure: publicURL.lowercased().hasPrefix("https://"), httpOnly: true, sameSite: .lax)
+               secure: secure, httpOnly: true, sameSite: .lax)
     }
 
     /// An impersonation token (`imp_...`) wherever an auth token may travel: Bearer, `X-Authtoken`, the

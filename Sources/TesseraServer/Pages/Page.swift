@@ -83,15 +83,13 @@ enum Page {
     static let sessionCookie = "tessera_session"
     static let csrfCookie = "tessera_csrf"
 
-    static func isSecure(_ services: Services) -> Bool { services.settings.publicURL.lowercased().hasPrefix("https://") }
-
     static func sessionCookie(_ session: SignInSession, services: Services) -> Cookie {
         Cookie(name: sessionCookie, value: session.string, expires: Date(timeIntervalSince1970: TimeInterval(session.expires)), path: "/",
-               secure: isSecure(services), httpOnly: true, sameSite: .lax)
+               secure: services.settings.usesHTTPS, httpOnly: true, sameSite: .lax)
     }
 
     static func clearedSessionCookie(services: Services) -> Cookie {
-        Cookie(name: sessionCookie, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: isSecure(services),
+        Cookie(name: sessionCookie, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: services.settings.usesHTTPS,
                httpOnly: true, sameSite: .lax)
     }
 
@@ -114,7 +112,7 @@ enum Page {
             return CSRF(cookieValue: value, newCookie: nil)
         }
         let value = Secrets.randomHex(16)
-        return CSRF(cookieValue: value, newCookie: Cookie(name: csrfCookie, value: value, path: "/", secure: isSecure(services), httpOnly: true,
+        return CSRF(cookieValue: value, newCookie: Cookie(name: csrfCookie, value: value, path: "/", secure: services.settings.usesHTTPS, httpOnly: true,
                                                           sameSite: .strict))
     }
 
