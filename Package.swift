@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Password hashing (Argon2id) must run at full speed even in a debug build, or sign-in in `swift run`
-// would take seconds; so the crypto target is always optimised.
+// Password hashing (Argon2id) must run at full speed even in a debug build, or sign-in in `swift run` would take
+// seconds; so its small target (and only it) is always optimised.
 let alwaysOptimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 let package = Package(
@@ -23,13 +23,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        .target(name: "Argon2", swiftSettings: alwaysOptimised),
         .target(
             name: "TesseraCrypto",
             dependencies: [
+                "Argon2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ],
-            swiftSettings: alwaysOptimised
+            ]
         ),
         .target(
             name: "TesseraCore",
@@ -66,12 +67,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto"]),
-        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        // What the test targets share: the two stores, a clock moved by hand, the upgrade fixture.
+        .target(
+            name: "TesseraTestSupport",
+            dependencies: [
+                "TesseraStore", "TesseraCore", "TesseraCrypto", "Argon2",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TesseraTestSupport"
+        ),
+        .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto", "Argon2"]),
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", "TesseraCrypto", "TesseraTestSupport"]),
         .testTarget(
             name: "TesseraStoreTests",
             dependencies: [
-                "TesseraStore", "TesseraCore", "TesseraCrypto",
+                "TesseraStore", "TesseraCore", "TesseraCrypto", "TesseraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [
-                "TesseraServer", "TesseraStore", "TesseraCore",
+                "TesseraServer", "TesseraStore", "TesseraCore", "Argon2",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

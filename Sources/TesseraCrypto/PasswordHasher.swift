@@ -1,3 +1,4 @@
+import Argon2
 import Foundation
 
 /// Hashes and verifies passwords with Argon2id on a small dedicated set of threads, so that slow hashing never

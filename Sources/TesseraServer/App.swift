@@ -4,33 +4,64 @@ import Logging
 import ServiceLifecycle
 import TesseraCore
 import TesseraCrypto
-import TesseraStore
 
-/// Builds the HTTP application: middleware in order, then every surface's routes.
+/// Builds the HTTP application: one route group per wire surface, each with the middleware it needs, and every
+/// route registered once in its surface's file.
 public enum TesseraApp {
     public static func router(services: Services) -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
-        let routes = KnownRoutes()
-        // Middleware wraps the routes added after it, and the router's not-found handling too.
-        router.add(middleware: ErrorMiddleware(services: services, routes: routes))
-        router.add(middleware: BodyLimitMiddleware())
-        router.add(middleware: SiteMiddleware(services: services))
-        router.add(middleware: RegisteredOriginsCORS(services: services))
-        router.add(middleware: PreflightMiddleware(services: services))
-        router.add(middleware: CallerMiddleware(resolver: CallerResolver(services: services)))
-        HealthRoutes(services: services).register(on: router, routes: routes)
-        UsersRoutes(services: services).register(on: router, routes: routes)
-        DeveloperTokensRoutes(services: services).register(on: router, routes: routes)
-        AuditRoutes(services: services).register(on: router, routes: routes)
-        CXoneRoutes(services: services).register(on: router, routes: routes)
-        AccessKeyRoutes(services: services).register(on: router, routes: routes)
-        IntrospectionRoutes(services: services).register(on: router, routes: routes)
-        GatewayRoutes(services: services).register(on: router, routes: routes)
-        ExchangeRoutes(services: services).register(on: router, routes: routes)
-        LegacyTokenRoutes(services: services).register(on: router, routes: routes)
-        RegistrationRoutes(services: services).register(on: router, routes: routes)
-        AuthorizeRoutes(services: services).register(on: router, routes: routes)
-        ExpertOAuthRoutes(services: services).register(on: router, routes: routes)
+        // Outermost: the access log, and deki errors for what no surface claims (an unknown path outside them).
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: WireErrorMiddleware(format: .deki, settings: services.settings))
+        let table = RouteTable()
+        let resolver = CallerResolver(services: services)
+        let base = Surface(router.group(), table: table)
+
+        /// A surface's shared start: its error format, the body cap, the site by Host.
+        func surface(_ format: WireErrorFormat) -> Surface {
+            base.adding(WireErrorMiddleware(format: format, settings: services.settings), BodyLimitMiddleware(), SiteMiddleware(sites: services.sites))
+        }
+
+        // Health: no site, no credentials.
+        HealthRoutes(services: services).register(on: base)
+
+        // Expert: /@api/deki and /@app (deki errors).
+        let deki = surface(.deki)
+        deki.notFound(under: "/@api/deki")
+        deki.notFound(under: "/@app")
+        UsersRoutes(services: services).registerSignIn(on: deki)
+        ExchangeRoutes(services: services).register(on: deki)
+        let dekiAPI = deki.adding(BrowserTokenPreflightMiddleware(credentials: services.credentials),
+                                  CallerMiddleware(resolver: resolver, surface: .deki))
+        UsersRoutes(services: services).register(on: dekiAPI)
+        DeveloperTokensRoutes(services: services).register(on: dekiAPI)
+        AuditRoutes(services: services).register(on: dekiAPI)
+        LegacyTokenRoutes(services: services).register(on: dekiAPI)
+        AuthorizationsRoutes(services: services).register(on: dekiAPI.adding(SignedInMiddleware()))
+
+        // Expert's OAuth token endpoints: RFC 6749 errors; clients authenticate themselves.
+        ExpertOAuthRoutes(services: services).register(on: surface(.oauth))
+
+        // CXone: JSON and OAuth errors throughout.
+        let cxone = surface(.oauth)
+        for prefix in ["/auth", "/.well-known", "/authentication", "/access-key-management", "/public"] { cxone.notFound(under: prefix) }
+        IntrospectionRoutes(services: services).register(on: cxone)  // server to server: no CORS
+        // What a browser application calls: CORS for every registered origin.
+        let browser = cxone.adding(RegisteredOriginsCORSMiddleware(directory: services.directory))
+        let browserAPI = browser.adding(CallerMiddleware(resolver: resolver, surface: .cxone))
+        let signedIn = browserAPI.adding(SignedInMiddleware())
+        TokenRoutes(services: services).register(on: browser, signedIn: signedIn)
+        DiscoveryRoutes(services: services).register(on: browser, api: browserAPI)
+        AccessKeyRoutes(services: services).register(on: signedIn)
+        RegistrationRoutes(services: services).register(on: signedIn)
+
+        // The gateway check: resolves the forwarded request's credentials itself.
+        GatewayRoutes(services: services, resolver: resolver).register(on: surface(.oauth))
+
+        // Pages: HTML errors.
+        AuthorizeRoutes(services: services).register(on: surface(.page))
+
+        table.finish()
         return router
     }
 
@@ -44,4 +75,3 @@ public enum TesseraApp {
         )
     }
 }
-

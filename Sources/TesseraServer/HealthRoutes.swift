@@ -1,13 +1,13 @@
+import TesseraCore
 import Hummingbird
 
 /// `/healthz` (the process answers) and `/readyz` (the store answers too).
 struct HealthRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        routes.add("/healthz", .get)
-        router.get("/readyz") { _, context in
+    func register(on surface: Surface) {
+        surface.on("/healthz", .get) { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        surface.on("/readyz", .get) { _, context in
             do {
                 try await services.store.ping()
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
@@ -17,6 +17,5 @@ struct HealthRoutes {
                                 body: .init(byteBuffer: ByteBuffer(string: "store unreachable\n")))
             }
         }
-        routes.add("/readyz", .get)
     }
 }

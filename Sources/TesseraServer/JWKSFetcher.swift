@@ -4,14 +4,14 @@ import FoundationNetworking
 #endif
 
 /// Reads an identity provider's JWKS over HTTP(S): a short timeout, 200 only, at most 256 KiB.
-enum JWKSFetcher {
+public enum JWKSFetcher {
     static let maxBytes = 256 * 1024
 
     struct Failure: Error {
         var reason: String
     }
 
-    @Sendable static func fetch(_ url: String) async throws -> [UInt8] {
+    @Sendable public static func fetch(_ url: String) async throws -> [UInt8] {
         guard let target = URL(string: url) else { throw Failure(reason: "bad URL") }
         var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 5)
         request.setValue("application/json", forHTTPHeaderField: "Accept")

@@ -414,7 +414,7 @@ struct SiteCommand: AsyncParsableCommand {
             let logger = makeLogger()
             let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: logger)
             defer { Task { try? await db.close() } }
-            try await db.migrate()
+            try await db.migrate(at: Date())
             let tenant: TenantProfile
             do { tenant = try TenantProfile.validated(businessUnit: businessUnit, area: area, cluster: cluster) } catch {
                 throw ValidationError(error.message)
@@ -435,7 +435,7 @@ struct SiteCommand: AsyncParsableCommand {
 
         func run() async throws {
             let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: makeLogger())
-            try await db.migrate()
+            try await db.migrate(at: Date())
             for site in try await db.sites() {
                 print("\(site.id.lowercasedString)\t\(site.name)\t\(site.isDefault ? "default" : "-")\t\(site.hostnames.joined(separator: ","))"
                       + "\t\(site.tenant.businessUnit)\t\(site.tenant.area)\t\(site.tenant.cluster)")

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TesseraTestSupport
 import TesseraCore
 
 @Suite struct HostnameTests {
@@ -76,20 +77,13 @@ import TesseraCore
     }
 }
 
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    func now() -> Date { current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
-
 @Suite struct LoginThrottleTests {
     let policy = LoginThrottle.Policy(slowAfter: 2, blockAfter: 4, window: 60, blockFor: 30)
     let wide = LoginThrottle.Policy(slowAfter: 100, blockAfter: 1000, window: 60, blockFor: 30)
 
     @Test func slowsThenBlocksThenForgives() throws {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: policy, address: wide, now: { clock.now() })
+        let throttle = LoginThrottle(account: policy, address: wide, now: clock.reading)
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
         #expect(throttle.recordFailure(account: "a", address: "ip") > 0)
@@ -98,7 +92,7 @@ final class TestClock: Sendable {
         #expect(throws: ServiceError.throttled(retryAfter: 30)) { try throttle.check(account: "a", address: "ip") }
         // Another account from the same address is not blocked by it.
         try throttle.check(account: "b", address: "ip")
-        clock.advance(31)
+        clock.advance(by: 31)
         try throttle.check(account: "a", address: "ip")
         throttle.recordSuccess(account: "a")
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
@@ -106,7 +100,7 @@ final class TestClock: Sendable {
 
     @Test func addressBlocksEveryAccount() {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: wide, address: policy, now: { clock.now() })
+        let throttle = LoginThrottle(account: wide, address: policy, now: clock.reading)
         for i in 0..<4 { _ = throttle.recordFailure(account: "user\(i)", address: "10.0.0.1") }
         #expect(throws: ServiceError.self) { try throttle.check(account: "fresh", address: "10.0.0.1") }
         #expect(throws: Never.self) { try throttle.check(account: "fresh", address: "10.0.0.2") }
@@ -114,16 +108,16 @@ final class TestClock: Sendable {
 
     @Test func windowExpiryResetsCount() {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: policy, address: wide, now: { clock.now() })
+        let throttle = LoginThrottle(account: policy, address: wide, now: clock.reading)
         _ = throttle.recordFailure(account: "a", address: "ip")
         _ = throttle.recordFailure(account: "a", address: "ip")
-        clock.advance(61)
+        clock.advance(by: 61)
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
     }
 
     @Test func memoryStaysBounded() throws {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: policy, address: policy, maxEntries: 100, now: { clock.now() })
+        let throttle = LoginThrottle(account: policy, address: policy, maxEntries: 100, now: clock.reading)
         for i in 0..<1000 { _ = throttle.recordFailure(account: "u\(i)", address: "a\(i)") }
         // The newest keys are still tracked.
         for _ in 0..<3 { _ = throttle.recordFailure(account: "u999", address: "a999") }

@@ -1,3 +1,4 @@
+import Argon2
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -15,10 +16,10 @@ import TesseraStore
     static func services() async throws -> Services {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)").path
         let store = try StoreFactory.open(databaseURL: nil, dataDirectory: dir, logger: Logger(label: "test"))
-        try await store.migrate()
+        try await store.migrate(at: Date())
         let services = Services(store: store, settings: Settings(publicURL: "http://localhost"), masterKey: .generate(),
                                 hasher: PasswordHasher(parameters: Argon2id.Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)),
-                                logger: Logger(label: "test"))
+                                logger: Logger(label: "test"), fetchJWKS: JWKSFetcher.fetch)
         _ = try await services.siteService.bootstrapDefaultSite(adminPassword: password)
         _ = try await services.siteService.createSite(name: "Other", hostnames: ["other.test"], adminPassword: password)
         return services

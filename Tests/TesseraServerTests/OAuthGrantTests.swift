@@ -9,7 +9,7 @@ import TesseraCrypto
 import TesseraStore
 @testable import TesseraServer
 
-typealias OAuthClient = TesseraCore.Application
+typealias AppClient = TesseraCore.Application
 
 /// `/auth/token` over HTTP: the authorization-code grant (whose browser side, /auth/authorize, is not built yet:
 /// codes are issued through the service here), and malformed token requests.
@@ -17,9 +17,9 @@ typealias OAuthClient = TesseraCore.Application
     struct Fixture {
         var services: Services
         var site: Site
-        var confidential: OAuthClient
+        var confidential: AppClient
         var secret: String
-        var publicApp: OAuthClient
+        var publicApp: AppClient
     }
 
     static let redirect = "https://app.example/callback"
@@ -53,10 +53,11 @@ typealias OAuthClient = TesseraCore.Application
     static let verifier = String(repeating: "verifier-", count: 6)
     static var challenge: String { Base64URL.encode(Secrets.sha256(Array(verifier.utf8))) }
 
-    func code(_ f: Fixture, client: OAuthClient, challenge: String? = OAuthGrantTests.challenge) async throws -> String {
+    func code(_ f: Fixture, client: AppClient, challenge: String? = OAuthGrantTests.challenge) async throws -> String {
         let admin = try #require(try await f.services.store.user(site: f.site.id, id: 1))
-        return try await f.services.oauth.issueCode(site: f.site, client: client, user: admin, redirectURI: Self.redirect, codeChallenge: challenge,
-                                                    nonce: "nonce-1", scope: "openid", authTime: 1_800_000_000)
+        return try await f.services.authorize.issueCode(client: OAuthClient(.application(client)), user: admin, redirectURI: Self.redirect,
+                                                        codeChallenge: challenge, nonce: "nonce-1", scope: "openid", authTime: 1_800_000_000,
+                                                        site: f.site)
     }
 
     @Test func aCodeIsExchangedOnceWithItsVerifierAndASecondUseRevokesItsTokens() async throws {

@@ -83,12 +83,12 @@ import TesseraServer
 
     @Test(arguments: ["", "BCDF", "BCDF-GHJKL", "AEIO-UBCD", "bcdf-ghj1", "BCDF_GHJK", String(repeating: "B", count: 100)])
     func malformedUserCodesAreRefused(_ typed: String) {
-        #expect(ExpertOAuthService.normaliseUserCode(typed) == nil)
+        #expect(DeviceFlowService.normaliseUserCode(typed) == nil)
     }
 
     @Test func userCodesAreReadAsPeopleTypeThem() {
-        #expect(ExpertOAuthService.normaliseUserCode("bcdf-ghjk") == "BCDFGHJK")
-        #expect(ExpertOAuthService.normaliseUserCode(" BCDF GHJK ") == "BCDFGHJK")
+        #expect(DeviceFlowService.normaliseUserCode("bcdf-ghjk") == "BCDFGHJK")
+        #expect(DeviceFlowService.normaliseUserCode(" BCDF GHJK ") == "BCDFGHJK")
     }
 
     @Test(arguments: [("ftp://a.example/l.png", nil), ("/logo.png", nil), (nil, "123456"), (nil, "#12345g"), (nil, "#1234567")] as [(String?, String?)])

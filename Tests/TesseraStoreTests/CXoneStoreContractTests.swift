@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
@@ -95,29 +96,54 @@ import TesseraStore
     }
 
     @Test(arguments: StoreKind.allCases)
-    func refreshTokensAreSpentOnceAndReuseRevokesTheFamily(_ kind: StoreKind) async throws {
+    func refreshTokensAreSpentOnceAndFamiliesRevokedTogether(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }
         let site = try await Self.siteWithUsers(store, host: "rt.example")
         let family = UUID()
+        let at = Self.epoch.addingTimeInterval(10)
         func token(_ hash: String, family: UUID = family) -> RefreshToken {
             RefreshToken(hash: hash, familyID: family, siteID: site.id, userID: 1, clientID: hash == "c" ? nil : "client", scope: "openid",
                          authTime: 1_800_000_000, createdAt: Self.epoch, expiresAt: Self.epoch.addingTimeInterval(3600))
         }
         try await store.insertRefreshToken(token("a"))
         try await store.insertRefreshToken(token("other", family: UUID()))
-        guard case .fresh(let spent) = try await store.consumeRefreshToken(hash: "a") else { Issue.record("first use must be fresh"); return }
+        guard case .spent(let spent) = try await store.spendRefreshToken(hash: "a", at: at) else { Issue.record("first use must spend"); return }
         #expect(spent == token("a"))
+        #expect(try await store.refreshToken(hash: "a") == nil)
         try await store.insertRefreshToken(token("b"))
-        // "a" again: reuse, and "b" (same family) dies with it; another family is untouched.
-        guard case .reused = try await store.consumeRefreshToken(hash: "a") else { Issue.record("second use must be reuse"); return }
-        guard case .invalid = try await store.consumeRefreshToken(hash: "b") else { Issue.record("the family must be revoked"); return }
-        guard case .invalid = try await store.consumeRefreshToken(hash: "unknown") else { Issue.record("unknown must be invalid"); return }
-        guard case .fresh = try await store.consumeRefreshToken(hash: "other") else { Issue.record("other families stay valid"); return }
+        // "a" again: the store says it was spent (and what it was), and changes nothing.
+        guard case .alreadySpent(let again) = try await store.spendRefreshToken(hash: "a", at: at) else { Issue.record("second use: spent"); return }
+        #expect(again.familyID == family)
+        #expect(try await store.refreshToken(hash: "b") == token("b"))
+        // Revoking the family revokes "b" with it; another family is untouched.
+        try await store.revokeRefreshFamily(family)
+        guard case .revoked = try await store.spendRefreshToken(hash: "b", at: at) else { Issue.record("the family must be revoked"); return }
+        #expect(try await store.refreshToken(hash: "b") == nil)
+        guard case .unknown = try await store.spendRefreshToken(hash: "unknown", at: at) else { Issue.record("unknown must be unknown"); return }
+        guard case .spent = try await store.spendRefreshToken(hash: "other", at: at) else { Issue.record("other families stay valid"); return }
         try await store.insertRefreshToken(token("c", family: UUID()))
-        guard case .fresh(let c) = try await store.consumeRefreshToken(hash: "c") else { Issue.record("c must be fresh"); return }
+        guard case .spent(let c) = try await store.spendRefreshToken(hash: "c", at: at) else { Issue.record("c must spend"); return }
         #expect(c.clientID == nil)
         try await store.revokeRefreshFamily(c.familyID)
-        guard case .invalid = try await store.consumeRefreshToken(hash: "c") else { Issue.record("revoked must be invalid"); return }
+        guard case .revoked = try await store.spendRefreshToken(hash: "c", at: at) else { Issue.record("revoked must be revoked"); return }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aClientsRefreshTokensForAUserAreRevokedTogether(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let site = try await Self.siteWithUsers(store, host: "grant.example")
+        let (f1, f2, f3) = (UUID(), UUID(), UUID())
+        for (hash, family, client, user) in [("x1", f1, "app", 1), ("x2", f2, "app", 1), ("x3", f3, "other", 1), ("x4", UUID(), "app", 2)] {
+            try await store.insertRefreshToken(RefreshToken(hash: hash, familyID: family, siteID: site.id, userID: user, clientID: client,
+                                                            scope: "openid", authTime: 0, createdAt: Self.epoch,
+                                                            expiresAt: Self.epoch.addingTimeInterval(60)))
+        }
+        #expect(Set(try await store.revokeRefreshTokens(site: site.id, userID: 1, clientID: "app")) == [f1, f2])
+        #expect(try await store.refreshToken(hash: "x1") == nil)
+        #expect(try await store.refreshToken(hash: "x2") == nil)
+        #expect(try await store.refreshToken(hash: "x3") != nil)
+        #expect(try await store.refreshToken(hash: "x4") != nil)
+        #expect(try await store.revokeRefreshTokens(site: site.id, userID: 1, clientID: "app").isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -126,17 +152,19 @@ import TesseraStore
         let site = try await Self.siteWithUsers(store, host: "race.example")
         try await store.insertRefreshToken(RefreshToken(hash: "race", familyID: UUID(), siteID: site.id, userID: 1, clientID: nil, scope: "openid",
                                                         authTime: 0, createdAt: Self.epoch, expiresAt: Self.epoch.addingTimeInterval(60)))
-        let fresh = try await withThrowingTaskGroup(of: Bool.self) { group in
+        let spent = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<8 {
-                group.addTask { if case .fresh = try await store.consumeRefreshToken(hash: "race") { return true } else { return false } }
+                group.addTask {
+                    if case .spent = try await store.spendRefreshToken(hash: "race", at: Self.epoch) { return true } else { return false }
+                }
             }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
-        #expect(fresh == 1)
+        #expect(spent == 1)
     }
 
     @Test(arguments: StoreKind.allCases)
-    func codesAreSpentOnceAndReuseRevokesWhatTheyIssued(_ kind: StoreKind) async throws {
+    func codesAreSpentOnce(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }
         let site = try await Self.siteWithUsers(store, host: "code.example")
         let family = UUID()
@@ -144,24 +172,25 @@ import TesseraStore
                                      codeChallenge: "challenge", nonce: "n", scope: "openid", authTime: 1_800_000_000, familyID: family,
                                      createdAt: Self.epoch, expiresAt: Self.epoch.addingTimeInterval(60))
         try await store.insertAuthorizationCode(code)
-        guard case .fresh(let spent) = try await store.consumeAuthorizationCode(hash: "code") else { Issue.record("first use must be fresh"); return }
+        guard case .spent(let spent) = try await store.spendAuthorizationCode(hash: "code", at: Self.epoch) else { Issue.record("first use must spend"); return }
         #expect(spent == code)
-        try await store.insertRefreshToken(RefreshToken(hash: "issued", familyID: family, siteID: site.id, userID: 1, clientID: "client",
-                                                        scope: "openid", authTime: 0, createdAt: Self.epoch, expiresAt: Self.epoch.addingTimeInterval(60)))
-        guard case .reused = try await store.consumeAuthorizationCode(hash: "code") else { Issue.record("second use must be reuse"); return }
-        guard case .invalid = try await store.consumeRefreshToken(hash: "issued") else { Issue.record("what the code issued must be revoked"); return }
-        guard case .invalid = try await store.consumeAuthorizationCode(hash: "nope") else { Issue.record("unknown must be invalid"); return }
+        guard case .alreadySpent(let again) = try await store.spendAuthorizationCode(hash: "code", at: Self.epoch) else {
+            Issue.record("second use: spent"); return
+        }
+        #expect(again.familyID == family)
+        guard case .unknown = try await store.spendAuthorizationCode(hash: "nope", at: Self.epoch) else { Issue.record("unknown must be unknown"); return }
     }
 
     @Test(arguments: StoreKind.allCases)
     func clientAssertionJtisAreSingleUse(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }
-        let later = Date().addingTimeInterval(300)
-        #expect(try await store.recordClientAssertion(clientID: "c1", jti: "j1", expiresAt: later))
-        #expect(try await store.recordClientAssertion(clientID: "c1", jti: "j1", expiresAt: later) == false)
-        #expect(try await store.recordClientAssertion(clientID: "c2", jti: "j1", expiresAt: later))
+        let now = Self.epoch
+        let later = now.addingTimeInterval(300)
+        #expect(try await store.recordClientAssertion(clientID: "c1", jti: "j1", expiresAt: later, now: now))
+        #expect(try await store.recordClientAssertion(clientID: "c1", jti: "j1", expiresAt: later, now: now) == false)
+        #expect(try await store.recordClientAssertion(clientID: "c2", jti: "j1", expiresAt: later, now: now))
         // An expired record is pruned, after which the jti is also expired for the client's assertion check.
-        #expect(try await store.recordClientAssertion(clientID: "c3", jti: "old", expiresAt: Date().addingTimeInterval(-10)))
-        #expect(try await store.recordClientAssertion(clientID: "c3", jti: "old", expiresAt: later))
+        #expect(try await store.recordClientAssertion(clientID: "c3", jti: "old", expiresAt: now.addingTimeInterval(-10), now: now))
+        #expect(try await store.recordClientAssertion(clientID: "c3", jti: "old", expiresAt: later, now: now))
     }
 }

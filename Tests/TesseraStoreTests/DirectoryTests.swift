@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
@@ -12,7 +13,7 @@ import TesseraStore
         try await waitUntil { store.changes.isLive }
         let site = StoreFixtures.site(hostnames: ["a.example"])
         try await store.createSite(site, users: StoreFixtures.firstUsers(site))
-        let directory = Directory(store: store)
+        let directory = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
         var user = try #require(try await directory.user(site: site.id, id: 1))
         #expect(try await directory.user(site: site.id, username: "ADMIN")?.id == 1)
         user.status = .inactive
@@ -28,14 +29,14 @@ import TesseraStore
 
     @Test func aCacheOnOnePostgresInstanceForgetsWhatAnotherDeletes() async throws {
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
-        let a = try PostgresStore(url: url, logger: StoreFixtures.logger)
-        try await a.migrate()
-        let b = try PostgresStore(url: url, logger: StoreFixtures.logger)
+        let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        try await a.migrate(at: Date())
+        let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
         try await waitUntil { b.changes.isLive }
         let site = StoreFixtures.site(isDefault: true)
         _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
         let token = try await a.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "shared"))
-        let cacheOnB = Directory(store: b)
+        let cacheOnB = Directory(users: b, developerTokens: b, clients: b, changes: b.changes)
         try await eventually { try await cacheOnB.developerToken(site: site.id, key: "shared") != nil }
         _ = try await a.deleteDeveloperToken(site: site.id, id: token.id)
         let started = ContinuousClock.now

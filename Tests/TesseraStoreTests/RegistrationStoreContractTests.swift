@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
@@ -77,12 +78,12 @@ import TesseraStore
         let other = RefreshToken(hash: "h-\(UUID())", familyID: UUID(), siteID: site.id, userID: 1, clientID: "c2", scope: "profile", authTime: 1,
                                  createdAt: Self.epoch, expiresAt: Date().addingTimeInterval(3600))
         try await store.insertRefreshToken(other)
-        let deleted = try await store.deleteGrant(site: site.id, userID: 1, clientID: "c1")
-        #expect(deleted.found && deleted.families == [family])
+        #expect(try await store.deleteGrant(site: site.id, userID: 1, clientID: "c1"))
+        #expect(try await store.revokeRefreshTokens(site: site.id, userID: 1, clientID: "c1") == [family])
         #expect(try await store.refreshToken(hash: token.hash) == nil)
         #expect(try await store.refreshToken(hash: other.hash) != nil)
-        let none = try await store.deleteGrant(site: site.id, userID: 1, clientID: "c1")
-        #expect(!none.found && none.families.isEmpty)
+        #expect(try await store.deleteGrant(site: site.id, userID: 1, clientID: "c1") == false)
+        #expect(try await store.revokeRefreshTokens(site: site.id, userID: 1, clientID: "c1").isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 @testable import TesseraStore
@@ -14,15 +15,15 @@ import TesseraCrypto
         let other = try await CXoneStoreContractTests.siteWithUsers(store, host: "r2.example")
         let now = Int64(Date().timeIntervalSince1970)
         let live = Revocation(siteID: site.id, reference: "jti:one", expiresAt: now + 600)
-        try await store.addRevocation(live)
-        try await store.addRevocation(live)
-        try await store.addRevocation(Revocation(siteID: site.id, reference: "jti:old", expiresAt: now - 10))
+        try await store.addRevocation(live, now: Date(timeIntervalSince1970: TimeInterval(now)))
+        try await store.addRevocation(live, now: Date(timeIntervalSince1970: TimeInterval(now)))
+        try await store.addRevocation(Revocation(siteID: site.id, reference: "jti:old", expiresAt: now - 10), now: Date(timeIntervalSince1970: TimeInterval(now)))
         #expect(try await store.isRevoked(site: site.id, reference: "jti:one"))
         #expect(try await store.isRevoked(site: other.id, reference: "jti:one") == false)
         #expect(try await store.isRevoked(site: site.id, reference: "jti:two") == false)
         #expect(try await store.revocations(notExpiredAt: now) == [live])
         // The next write forgets what expired.
-        try await store.addRevocation(Revocation(siteID: other.id, reference: "auth:x", expiresAt: now + 5))
+        try await store.addRevocation(Revocation(siteID: other.id, reference: "auth:x", expiresAt: now + 5), now: Date(timeIntervalSince1970: TimeInterval(now)))
         #expect(try await store.isRevoked(site: site.id, reference: "jti:old") == false)
         #expect(Set(try await store.revocations(notExpiredAt: now).map(\.reference)) == ["jti:one", "auth:x"])
         try await store.close()
@@ -32,27 +33,27 @@ import TesseraCrypto
     func aRevocationListSeesItsOwnStoresRevocationsAtOnce(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }
         let site = try await CXoneStoreContractTests.siteWithUsers(store, host: "l.example")
-        let list = RevocationList(store: store)
+        let list = RevocationList(store: store, changes: store.changes)
         #expect(try await list.isRevoked(site: site.id, "jti:a", "family:b") == false)
         try await list.revoke(Revocation(siteID: site.id, reference: "family:b", expiresAt: Int64(Date().timeIntervalSince1970) + 60))
         #expect(try await list.isRevoked(site: site.id, "jti:a", "family:b"))
         #expect(try await list.isRevoked(site: site.id, "jti:a") == false)
         // A new list (a restarted instance) loads it from the store.
-        #expect(try await RevocationList(store: store).isRevoked(site: site.id, "family:b"))
+        #expect(try await RevocationList(store: store, changes: store.changes).isRevoked(site: site.id, "family:b"))
         try await store.close()
     }
 
     @Test func aRevocationOnOnePostgresInstanceReachesAnothersListWithinASecond() async throws {
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
-        let a = try PostgresStore(url: url, logger: StoreFixtures.logger)
-        try await a.migrate()
-        let b = try PostgresStore(url: url, logger: StoreFixtures.logger)
+        let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        try await a.migrate(at: Date())
+        let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
         try await waitUntil { b.changes.isLive }
         let site = StoreFixtures.site(isDefault: true)
         _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
-        let listOnB = RevocationList(store: b)
+        let listOnB = RevocationList(store: b, changes: b.changes)
         #expect(try await listOnB.isRevoked(site: site.id, "jti:shared") == false)  // loaded now, before the revocation
-        try await RevocationList(store: a).revoke(Revocation(siteID: site.id, reference: "jti:shared", expiresAt: Int64(Date().timeIntervalSince1970) + 60))
+        try await RevocationList(store: a, changes: a.changes).revoke(Revocation(siteID: site.id, reference: "jti:shared", expiresAt: Int64(Date().timeIntervalSince1970) + 60))
         let started = ContinuousClock.now
         try await eventually(timeout: .seconds(1)) { try await listOnB.isRevoked(site: site.id, "jti:shared") }
         #expect(ContinuousClock.now - started < .seconds(1))
@@ -118,7 +119,7 @@ import TesseraCrypto
         try await store.insertRefreshToken(token("fresh"))
         #expect(try await store.refreshToken(hash: "fresh") == token("fresh"))
         #expect(try await store.refreshToken(hash: "nothing") == nil)
-        _ = try await store.consumeRefreshToken(hash: "spent")
+        _ = try await store.spendRefreshToken(hash: "spent", at: Date(timeIntervalSince1970: 1_800_000_100))
         #expect(try await store.refreshToken(hash: "spent") == nil)
         // Looking does not spend it.
         #expect(try await store.refreshToken(hash: "fresh") != nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraStore
 
@@ -8,8 +9,8 @@ import TesseraStore
     @Test(arguments: StoreKind.allCases)
     func migrationIsIdempotent(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }
-        try await store.migrate()
-        try await store.migrate()
+        try await store.migrate(at: Date())
+        try await store.migrate(at: Date())
         try await store.ping()
         #expect(try await store.sites().isEmpty)
         try await store.close()
@@ -145,10 +146,10 @@ import TesseraStore
 
     @Test func twoPostgresStoresMigrateAtOnceAndShareData() async throws {
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
-        let one = try PostgresStore(url: url, logger: StoreFixtures.logger)
-        let two = try PostgresStore(url: url, logger: StoreFixtures.logger)
-        async let m1: Void = one.migrate()
-        async let m2: Void = two.migrate()
+        let one = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        let two = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        async let m1: Void = one.migrate(at: Date())
+        async let m2: Void = two.migrate(at: Date())
         _ = try await (m1, m2)
         let site = StoreFixtures.site(isDefault: true)
         #expect(try await one.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site)))

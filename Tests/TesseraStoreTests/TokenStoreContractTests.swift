@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
@@ -92,9 +93,9 @@ import TesseraStore
 
     @Test func anotherPostgresInstanceHearsChangesWithinASecond() async throws {
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
-        let writer = try PostgresStore(url: url, logger: StoreFixtures.logger)
-        try await writer.migrate()
-        let reader = try PostgresStore(url: url, logger: StoreFixtures.logger)
+        let writer = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        try await writer.migrate(at: Date())
+        let reader = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
         let heard = Mutex<[StoreChange]>([])
         reader.changes.subscribe { change in heard.withLock { $0.append(change) } }
         try await waitUntil { reader.changes.isLive }

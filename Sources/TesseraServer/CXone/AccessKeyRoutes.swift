@@ -11,28 +11,17 @@ struct AccessKeyRoutes {
     let services: Services
     static let base = "/access-key-management/v1/access-keys"
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        router.post(RouterPath(Self.base)) { request, context in try await create(request, context) }
-        routes.add(Self.base, .post)
-        router.get(RouterPath(Self.base)) { request, context in try await list(request, context) }
-        routes.add(Self.base, .get)
+    func register(on surface: Surface) {
+        surface.on(Self.base, .post) { request, context in try await create(request, context) }
+        surface.on(Self.base, .get) { request, context in try await list(request, context) }
         let one = Self.base + "/:key"
-        router.get(RouterPath(one)) { _, context in try await read(context) }
-        routes.add(one, .get)
-        router.patch(RouterPath(one)) { request, context in try await patch(request, context) }
-        routes.add(one, .patch)
-        router.delete(RouterPath(one)) { _, context in try await delete(context) }
-        routes.add(one, .delete)
-    }
-
-    private func signedIn(_ context: TesseraContext) throws -> Caller {
-        let caller = try context.requireCaller()
-        guard !caller.isAnonymous else { throw ServiceError.unauthenticated("a bearer token is required") }
-        return caller
+        surface.on(one, .get) { _, context in try await read(context) }
+        surface.on(one, .patch) { request, context in try await patch(request, context) }
+        surface.on(one, .delete) { _, context in try await delete(context) }
     }
 
     private func create(_ request: Request, _ context: TesseraContext) async throws -> Response {
-        let caller = try signedIn(context)
+        let caller = try context.requireCaller()
         let body = try await CXoneIO.parameters(request)
         guard let userID = body["userId"], let tenantID = body["tenantId"] else { throw ServiceError.invalidInput("userId and tenantId are required") }
         guard UUID(uuidString: tenantID) == caller.site.id else { throw ServiceError.forbidden("tenantId is not the caller's tenant") }
@@ -44,7 +33,7 @@ struct AccessKeyRoutes {
     }
 
     private func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
-        let caller = try signedIn(context)
+        let caller = try context.requireCaller()
         let query = request.uri.queryParameters
         var user: User?
         if let guid = query["userId"] { user = try await services.accessKeys.user(guid: String(guid), site: caller.site) }
@@ -80,14 +69,14 @@ struct AccessKeyRoutes {
     }
 
     private func read(_ context: TesseraContext) async throws -> Response {
-        let caller = try signedIn(context)
+        let caller = try context.requireCaller()
         let key = try await services.accessKeys.key(try Self.keyID(context), caller: caller)
         let owner = try await services.directory.user(site: caller.site.id, id: key.userID)
         return CXoneIO.json([("resultSet", JSONValue.object(describe(key, user: owner, site: caller.site)))])
     }
 
     private func patch(_ request: Request, _ context: TesseraContext) async throws -> Response {
-        let caller = try signedIn(context)
+        let caller = try context.requireCaller()
         let body = try await CXoneIO.parameters(request)
         guard let text = body["isActive"], text == "true" || text == "false" else { throw ServiceError.invalidInput("isActive must be true or false") }
         let key = try await services.accessKeys.setActive(try Self.keyID(context), active: text == "true", caller: caller,
@@ -97,7 +86,7 @@ struct AccessKeyRoutes {
     }
 
     private func delete(_ context: TesseraContext) async throws -> Response {
-        let caller = try signedIn(context)
+        let caller = try context.requireCaller()
         try await services.accessKeys.delete(try Self.keyID(context), caller: caller, clientAddress: context.clientAddress)
         return Response(status: .ok)
     }

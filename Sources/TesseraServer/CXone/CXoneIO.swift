@@ -9,36 +9,6 @@ import TesseraCrypto
 /// JSON or form-encoded whatever their declared content type (NICE's own SDK posts form bodies labelled
 /// application/json).
 enum CXoneIO {
-    /// Paths of the CXone surface: their errors are JSON, not deki documents.
-    static func owns(_ path: String) -> Bool {
-        path.hasPrefix("/auth/") || path.hasPrefix("/.well-known/") || path.hasPrefix("/authentication/")
-            || path.hasPrefix("/access-key-management/") || path.hasPrefix("/public/")
-    }
-
-    /// Endpoints that authenticate on their own terms (client credentials, keys in the body) or need nothing:
-    /// caller resolution leaves them alone, so that a Basic header is not taken for a failed bearer.
-    static func readsOwnCredentials(_ path: String) -> Bool {
-        path == "/auth/token" || path == "/auth/revoke" || path == "/auth/introspect" || path == "/authentication/v1/token/access-key"
-            || path == "/public/user/refresh" || path == "/@app/auth/token/exchange" || isGatewayCheck(path)
-            || path == "/auth/jwks" || path.hasPrefix("/.well-known/") || path.hasPrefix("/auth/authorize") || isExpertOAuthEndpoint(path)
-    }
-
-    /// Expert's OAuth endpoints under `/@app/auth/{authId}/token/` (client credentials or the sign-in pages).
-    static func isExpertOAuthEndpoint(_ path: String) -> Bool {
-        guard path.hasPrefix("/@app/auth/") else { return false }
-        return isExpertTokenEndpoint(path) || path.hasSuffix("/token/authorize") || path.hasSuffix("/token/device")
-    }
-
-    /// `access.json` and `device.json`: OAuth endpoints, whose errors are RFC 6749 JSON like `/auth/token`'s.
-    static func isExpertTokenEndpoint(_ path: String) -> Bool {
-        path.hasPrefix("/@app/auth/") && (path.hasSuffix("/token/access.json") || path.hasSuffix("/token/device.json"))
-    }
-
-    /// The gateway check and the paths under it (Envoy appends the original request's path to the prefix).
-    static func isGatewayCheck(_ path: String) -> Bool {
-        path == "/auth/check" || path.hasPrefix("/auth/check/")
-    }
-
     /// RFC 6749 §5.1: token answers must not be cached.
     static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
 

@@ -9,15 +9,13 @@ import TesseraCrypto
 struct IntrospectionRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        router.post("/auth/introspect") { request, context in try await introspect(request, context) }
-        routes.add("/auth/introspect", .post)
-        router.post("/auth/revoke") { request, context in try await revoke(request, context) }
-        routes.add("/auth/revoke", .post)
+    func register(on surface: Surface) {
+        surface.on("/auth/introspect", .post) { request, context in try await introspect(request, context) }
+        surface.on("/auth/revoke", .post) { request, context in try await revoke(request, context) }
     }
 
     /// The client and the `token` parameter of either endpoint.
-    private func read(_ request: Request, _ context: TesseraContext) async throws -> (Site, OAuthClientIdentity, String) {
+    private func read(_ request: Request, _ context: TesseraContext) async throws -> (Site, OAuthClient, String) {
         let site = try context.requireSite()
         let tokenRequest = try await CXoneIO.tokenRequest(request, context, endpointURL: services.settings.oidcIssuer(of: site) + request.uri.path)
         let client = try await services.introspection.authenticate(tokenRequest, site: site)

@@ -11,23 +11,17 @@ struct RegistrationRoutes {
     let services: Services
     static let base = "/authentication/v1/applications"
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        router.get(RouterPath(Self.base)) { _, context in try await list(context) }
-        routes.add(Self.base, .get)
-        router.post(RouterPath(Self.base)) { request, context in try await submit(request, context) }
-        routes.add(Self.base, .post)
+    func register(on surface: Surface) {
+        surface.on(Self.base, .get) { _, context in try await list(context) }
+        surface.on(Self.base, .post) { request, context in try await submit(request, context) }
         let one = Self.base + "/:id"
-        router.get(RouterPath(one)) { _, context in try await read(context) }
-        routes.add(one, .get)
-        router.patch(RouterPath(one)) { request, context in try await update(request, context) }
-        routes.add(one, .patch)
-        router.post(RouterPath(one)) { _, context in try await action(context) }
-        routes.add(one, .post)
+        surface.on(one, .get) { _, context in try await read(context) }
+        surface.on(one, .patch) { request, context in try await update(request, context) }
+        surface.on(one, .post) { _, context in try await action(context) }
     }
 
     private func admin(_ context: TesseraContext) throws -> Caller {
         let caller = try context.requireCaller()
-        guard !caller.isAnonymous else { throw ServiceError.unauthenticated("a bearer token is required") }
         guard caller.user.can(.admin) else { throw ServiceError.forbidden("the Admin permission is required") }
         return caller
     }

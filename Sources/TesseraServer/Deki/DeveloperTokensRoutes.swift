@@ -6,18 +6,13 @@ import TesseraCore
 struct DeveloperTokensRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
+    func register(on surface: Surface) {
         let base = "/@api/deki/site/developer-tokens"
-        router.post(RouterPath(base)) { request, context in try await create(request, context) }
-        routes.add(base, .post)
-        router.get(RouterPath(base)) { request, context in try await list(request, context) }
-        routes.add(base, .get)
-        router.get(RouterPath(base + "/:token")) { request, context in try await read(request, context) }
-        routes.add(base + "/:token", .get)
-        router.put(RouterPath(base + "/:token")) { request, context in try await update(request, context) }
-        routes.add(base + "/:token", .put)
-        router.delete(RouterPath(base + "/:token")) { request, context in try await delete(request, context) }
-        routes.add(base + "/:token", .delete)
+        surface.on(base, .post) { request, context in try await create(request, context) }
+        surface.on(base, .get) { request, context in try await list(request, context) }
+        surface.on(base + "/:token", .get) { request, context in try await read(request, context) }
+        surface.on(base + "/:token", .put) { request, context in try await update(request, context) }
+        surface.on(base + "/:token", .delete) { request, context in try await delete(request, context) }
     }
 
     private func create(_ request: Request, _ context: TesseraContext) async throws -> Response {
@@ -131,34 +126,5 @@ struct DeveloperTokensRoutes {
         case "true", "1": return true
         default: throw ServiceError.invalidInput("generate-jwt must be true or false")
         }
-    }
-}
-
-/// `/@api/deki/site/audit`: the audit trail, newest first (Admin).
-struct AuditRoutes {
-    let services: Services
-
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        router.get("/@api/deki/site/audit") { request, context in
-            let format = try DekiFormat.of(request)
-            let caller = try context.requireCaller()
-            try caller.require(.admin)
-            let query = request.uri.queryParameters
-            let limit = Int(query["limit"] ?? "100") ?? -1
-            let offset = Int(query["offset"] ?? "0") ?? -1
-            guard (1...1000).contains(limit), offset >= 0 else { throw ServiceError.invalidInput("limit must be 1 to 1000 and offset ≥ 0") }
-            await services.audit.flush()
-            let events = try await services.store.auditEvents(site: caller.site.id, offset: offset, limit: limit)
-            let node = DekiNode("audit", attributes: [("count", String(events.count))], children: events.map { event in
-                var children = [DekiNode("client-address", text: event.clientAddress), DekiNode("detail", text: event.detail)]
-                if let actor = event.actorUserID { children.append(DekiNode("actor-user-id", text: String(actor))) }
-                if let token = event.tokenID { children.append(DekiNode("token-id", text: String(token))) }
-                return DekiNode("event", attributes: [
-                    ("id", String(event.id)), ("date", DeveloperTokensRoutes.rfc1123(event.at)), ("action", event.action), ("outcome", event.outcome),
-                ], children: children)
-            })
-            return DekiOutput.response(node, format: format)
-        }
-        routes.add("/@api/deki/site/audit", .get)
     }
 }

@@ -10,9 +10,8 @@ import TesseraCore
 struct ExchangeRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        router.post("/@app/auth/token/exchange") { request, context in try await exchange(request, context) }
-        routes.add("/@app/auth/token/exchange", .post)
+    func register(on surface: Surface) {
+        surface.on("/@app/auth/token/exchange", .post) { request, context in try await exchange(request, context) }
     }
 
     private func exchange(_ request: Request, _ context: TesseraContext) async throws -> Response {

@@ -9,12 +9,10 @@ import TesseraCrypto
 struct LegacyTokenRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
+    func register(on surface: Surface) {
         let path = "/@api/deki/site/legacy-tokens"
-        router.get(RouterPath(path)) { _, context in try read(context) }
-        routes.add(path, .get)
-        router.put(RouterPath(path)) { request, context in try await update(request, context) }
-        routes.add(path, .put)
+        surface.on(path, .get) { _, context in try read(context) }
+        surface.on(path, .put) { request, context in try await update(request, context) }
     }
 
     private func read(_ context: TesseraContext) throws -> Response {

@@ -7,22 +7,20 @@ import TesseraCrypto
 struct UsersRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        let base = "/@api/deki/users"
-        for method in [HTTPRequest.Method.get, .post] {
-            router.on(RouterPath(base + "/authenticate"), method: method) { request, context in try await authenticate(request, context) }
-            routes.add(base + "/authenticate", method)
-        }
-        router.get(RouterPath(base + "/current")) { request, context in try await current(request, context) }
-        routes.add(base + "/current", .get)
-        router.get(RouterPath(base)) { request, context in try await list(request, context) }
-        routes.add(base, .get)
-        router.post(RouterPath(base)) { request, context in try await create(request, context) }
-        routes.add(base, .post)
-        router.get(RouterPath(base + "/:user")) { request, context in try await read(request, context) }
-        routes.add(base + "/:user", .get)
-        router.put(RouterPath(base + "/:user")) { request, context in try await update(request, context) }
-        routes.add(base + "/:user", .put)
+    static let base = "/@api/deki/users"
+
+    /// `users/authenticate` reads its own credentials (Basic, a signature, a legacy token).
+    func registerSignIn(on surface: Surface) {
+        surface.on(Self.base + "/authenticate", .get, .post) { request, context in try await authenticate(request, context) }
+    }
+
+    /// The rest runs as the resolved caller.
+    func register(on surface: Surface) {
+        surface.on(Self.base + "/current", .get) { request, context in try await current(request, context) }
+        surface.on(Self.base, .get) { request, context in try await list(request, context) }
+        surface.on(Self.base, .post) { request, context in try await create(request, context) }
+        surface.on(Self.base + "/:user", .get) { request, context in try await read(request, context) }
+        surface.on(Self.base + "/:user", .put) { request, context in try await update(request, context) }
     }
 
     private var publicURL: String { services.settings.publicURL }
@@ -156,26 +154,5 @@ struct UsersRoutes {
         guard let value else { return nil }
         guard value.count <= 9, let n = Int(value), n >= 0 else { throw ServiceError.invalidInput("\(name) must be a non-negative integer") }
         return n
-    }
-}
-
-/// HTTP Basic credentials (RFC 7617), parsed strictly.
-enum BasicCredentials {
-    /// `Basic base64(username:password)`, read on bytes (clients of the introspection endpoint send it on every call).
-    static func parse(_ header: String) throws -> (username: String, password: String) {
-        let bytes = Array(header.utf8)
-        guard bytes.count <= Limits.maxCredentialBytes else { throw ServiceError.invalidInput("Authorization header too long") }
-        guard bytes.count > 6, bytes[..<6].map({ $0 | 0x20 }).elementsEqual("basic ".utf8), !bytes[6...].contains(0x20) else {
-            throw ServiceError.unauthenticated("use HTTP Basic authentication to sign in")
-        }
-        guard let decoded = Base64URL.decodeStandard(String(decoding: bytes[6...], as: UTF8.self)), String(validating: decoded, as: UTF8.self) != nil else {
-            throw ServiceError.invalidInput("malformed Basic credentials: not base64 of UTF-8 text")
-        }
-        guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { throw ServiceError.invalidInput("malformed Basic credentials: no ':'") }
-        guard colon > 0 else { throw ServiceError.invalidInput("malformed Basic credentials: empty username") }
-        guard !decoded.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-            throw ServiceError.invalidInput("malformed Basic credentials: control characters")
-        }
-        return (String(decoding: decoded[..<colon], as: UTF8.self), String(decoding: decoded[(colon + 1)...], as: UTF8.self))
     }
 }

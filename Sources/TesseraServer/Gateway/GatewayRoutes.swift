@@ -15,6 +15,7 @@ import TesseraCore
 /// (`X-Original-URI` from nginx, `X-Forwarded-Uri` from Traefik), else from this request's own.
 struct GatewayRoutes {
     let services: Services
+    let resolver: CallerResolver
 
     static let originalURI = HTTPField.Name("X-Original-URI")!
     static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
@@ -27,20 +28,17 @@ struct GatewayRoutes {
 
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
+    func register(on surface: Surface) {
         for path in ["/auth/check", "/auth/check/**"] {
-            for method in Self.methods {
-                router.on(RouterPath(path), method: method) { request, context in try await check(request, context) }
-            }
+            for method in Self.methods { surface.on(path, method) { request, context in try await check(request, context) } }
         }
-        for method in Self.methods { routes.add("/auth/check", method) }
     }
 
     private func check(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
         let resolved: ResolvedCaller
         do {
-            resolved = try await CallerResolver(services: services).resolve(request, site: site, clientAddress: context.clientAddress, mode: .gateway)
+            resolved = try await resolver.resolve(request, site: site, clientAddress: context.clientAddress, surface: .gateway)
         } catch let error as ServiceError {
             switch error {
             case .unavailable, .throttled: throw error

@@ -10,22 +10,16 @@ import TesseraCrypto
 struct AuthorizeRoutes {
     let services: Services
 
-    func register(on router: Router<TesseraContext>, routes: KnownRoutes) {
-        for method in [HTTPRequest.Method.get, .post] {
-            router.on("/auth/authorize", method: method) { request, context in try await authorize(request, context, flow: .openID) }
-            routes.add("/auth/authorize", method)
-            router.on("/auth/authorize/logout", method: method) { request, context in try await logout(request, context) }
-            routes.add("/auth/authorize/logout", method)
-            router.on("/@app/auth/:authId/token/authorize", method: method) { request, context in
-                try Self.checkAuthID(context)
-                return try await authorize(request, context, flow: .expert)
-            }
-            routes.add("/@app/auth/:authId/token/authorize", method)
-            router.on("/@app/auth/:authId/token/device", method: method) { request, context in
-                try Self.checkAuthID(context)
-                return try await device(request, context)
-            }
-            routes.add("/@app/auth/:authId/token/device", method)
+    func register(on surface: Surface) {
+        surface.on("/auth/authorize", .get, .post) { request, context in try await authorize(request, context, flow: .openID) }
+        surface.on("/auth/authorize/logout", .get, .post) { request, context in try await logout(request, context) }
+        surface.on("/@app/auth/:authId/token/authorize", .get, .post) { request, context in
+            try Self.checkAuthID(context)
+            return try await authorize(request, context, flow: .expert)
+        }
+        surface.on("/@app/auth/:authId/token/device", .get, .post) { request, context in
+            try Self.checkAuthID(context)
+            return try await device(request, context)
         }
     }
 
@@ -190,7 +184,8 @@ struct AuthorizeRoutes {
                 if let clientID, clientID != audience { return Page.error(site: site, message: "client_id differs from the id_token_hint's audience.") }
                 clientID = audience
             }
-            guard let clientID, let client = try await services.directory.application(clientID: clientID), client.logoutURIs.contains(uri) else {
+            guard let clientID, let client = try await services.clients.client(id: clientID, site: site, accepting: .applications)?.application,
+                  client.logoutURIs.contains(uri) else {
                 return Page.error(site: site, message: "The post_logout_redirect_uri is not registered for this application.")
             }
             target = form["state"].map { AuthorizeService.appendingQuery(to: uri, [("state", $0)]) } ?? uri
@@ -238,8 +233,7 @@ struct AuthorizeRoutes {
             } else if step == "decide", let (user, _) = session {
                 let approve = form["decision"] == "allow"
                 do {
-                    guard try await services.expertOAuth.decideDevice(userCode: code, user: user, approve: approve, site: site,
-                                                                      clientAddress: context.clientAddress)
+                    guard try await services.deviceFlow.decide(userCode: code, user: user, approve: approve, site: site, clientAddress: context.clientAddress)
                     else {
                         return devicePage(site: site, csrf: csrf, code: "", session: session, message: "That code is unknown or has expired.",
                                           status: .badRequest, cookies: cookies)
@@ -251,7 +245,7 @@ struct AuthorizeRoutes {
                 return Page.render(site: site, title: "Done", body: "<p id=\"done\">\(text)</p>", cookies: cookies)
             }
         }
-        if !code.isEmpty, try await services.expertOAuth.pendingDevice(userCode: code, site: site) == nil {
+        if !code.isEmpty, try await services.deviceFlow.pending(userCode: code, site: site) == nil {
             message = "That code is unknown or has expired."
             return devicePage(site: site, csrf: csrf, code: "", session: session, message: message, status: .badRequest, cookies: cookies)
         }

@@ -1,0 +1,24 @@
+import Foundation
+
+/// A CXone access key: an id and a secret that a user (or a service acting as one) exchanges for tokens. The
+/// secret is high-entropy and random, so it is stored only as a keyed hash (HMAC under the master key).
+public struct AccessKey: Sendable, Equatable {
+    public var siteID: UUID
+    /// 56 characters of upper-case base32 ending in `====`, like CXone's.
+    public var id: String
+    public var userID: Int
+    public var secretHash: String
+    public var isActive: Bool
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+
+    public init(siteID: UUID, id: String, userID: Int, secretHash: String, isActive: Bool, createdAt: Date, lastUsedAt: Date?) {
+        self.siteID = siteID
+        self.id = id
+        self.userID = userID
+        self.secretHash = secretHash
+        self.isActive = isActive
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Logging
+import TesseraCrypto
+
+/// Sign-in, auth tokens and user administration. Every rule about who may do what to a user lives here.
+public final class AccountService: Sendable {
+    private let store: any UserStore
+    private let directory: Directory
+    private let hasher: PasswordHasher
+    private let throttle: LoginThrottle
+    private let settings: Settings
+    private let logger: Logger
+    private let revocations: RevocationList
+    private let now: @Sendable () -> Date
+
+    public init(users: any UserStore, directory: Directory, hasher: PasswordHasher, throttle: LoginThrottle, settings: Settings, logger: Logger,
+                revocations: RevocationList, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = users
+        self.revocations = revocations
+        self.directory = directory
+        self.hasher = hasher
+        self.throttle = throttle
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    // MARK: Sign-in and auth tokens
+
+    /// The outcome of a sign-in that succeeded.
+    public struct SignIn: Sendable {
+        public var user: User
+        public var token: AuthToken
+
+        public init(user: User, token: AuthToken) {
+            self.user = user
+            self.token = token
+        }
+    }
+
+    /// Verifies a username and password. Failures are slowed down and then refused per account and per
+    /// client address; `delay` of a failure is applied here, before the error is thrown.
+    public func signIn(site: Site, username: String, password: String, clientAddress: String) async throws -> SignIn {
+        let accountKey = "\(site.id.uuidString)|\(username.lowercased())"
+        try throttle.check(account: accountKey, address: clientAddress)
+        guard password.utf8.count <= UserRules.maxPasswordBytes, username.count <= UserRules.maxUsernameLength else {
+            throw ServiceError.unauthenticated("authentication failed")
+        }
+        let found = try await store.user(site: site.id, username: username)
+        let candidate = found.flatMap { $0.isAnonymous ? nil : $0 }
+        let outcome: (matches: Bool, needsRehash: Bool)
+        do {
+            outcome = try await hasher.verify(password, against: candidate?.passwordHash)
+        } catch {
+            throw ServiceError.unavailable("too many sign-ins in progress; try again")
+        }
+        guard var user = candidate, outcome.matches else {
+            let delay = throttle.recordFailure(account: accountKey, address: clientAddress)
+            if delay > 0 { try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+            throw ServiceError.unauthenticated("authentication failed")
+        }
+        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+        guard user.role.allows(.login) else { throw ServiceError.forbidden("login access is required") }
+        throttle.recordSuccess(account: accountKey)
+        if outcome.needsRehash {
+            // Parameters were raised since this hash was made: store a fresh one, keeping the security stamp
+            // (the password itself did not change, so existing tokens stay valid).
+            if let upgraded = try? await hasher.hash(password) { user.passwordHash = upgraded }
+        }
+        user.lastLoginAt = now()
+        try await store.updateUser(user)
+        return SignIn(user: user, token: issueToken(site: site, user: user))
+    }
+
+    /// Issues an auth token for a user (after sign-in, or after another proof such as a server-token signature).
+    public func issueToken(site: Site, user: User) -> AuthToken {
+        let expires = Int64(now().timeIntervalSince1970) + settings.authTokenLifetime
+        return AuthToken.issue(key: site.authTokenKey, siteID: site.id, userID: user.id, securityStamp: user.securityStamp, expires: expires)
+    }
+
+    /// Resolves an auth token to its user. Throws 401 for a token that is malformed, forged, expired or made
+    /// before a password change, and 403 for a deactivated user.
+    public func user(forAuthToken raw: String, site: Site) async throws -> User {
+        guard let token = AuthToken.parse(raw) else { throw ServiceError.unauthenticated("invalid auth token") }
+        guard token.expires > Int64(now().timeIntervalSince1970) else { throw ServiceError.unauthenticated("auth token expired") }
+        guard let user = try await directory.user(site: site.id, id: token.userID), !user.isAnonymous,
+              token.verifies(key: site.authTokenKey, siteID: site.id, securityStamp: user.securityStamp)
+        else { throw ServiceError.unauthenticated("invalid auth token") }
+        guard try await !revocations.isRevoked(site: site.id, Self.revocationReference(token)) else {
+            throw ServiceError.unauthenticated("auth token revoked")
+        }
+        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+        return user
+    }
+
+    /// How a revoked auth token is listed: a hash of its MAC, so the list holds nothing that could be replayed.
+    static func revocationReference(_ token: AuthToken) -> String {
+        Revocation.authToken(mac: Secrets.hex(Secrets.sha256(Array(token.mac.utf8)).prefix(16)))
+    }
+
+    /// The anonymous user of a site.
+    public func anonymous(site: Site) async throws -> User {
+        guard let user = try await directory.user(site: site.id, id: User.anonymousID) else {
+            throw ServiceError.unavailable("site has no anonymous user")
+        }
+        return user
+    }
+
+    // MARK: User administration
+
+    public func user(_ reference: UserReference, caller: Caller) async throws -> User {
+        try caller.require(.admin)
+        return try await find(reference, site: caller.site)
+    }
+
+    public func users(caller: Caller, offset: Int, limit: Int) async throws -> (users: [User], total: Int) {
+        try caller.require(.admin)
+        guard offset >= 0, (1...1000).contains(limit) else { throw ServiceError.invalidInput("offset must be ≥ 0 and limit 1 to 1000") }
+        async let page = store.users(site: caller.site.id, offset: offset, limit: limit)
+        async let total = store.userCount(site: caller.site.id)
+        return try await (page, total)
+    }
+
+    public func createUser(_ fields: UserChanges, caller: Caller) async throws -> User {
+        try caller.require(.admin)
+        guard let username = fields.username else { throw ServiceError.invalidInput("username is required") }
+        try UserRules.validateUsername(username)
+        try UserRules.validateEmail(fields.email ?? "")
+        try UserRules.validateFullName(fields.fullName ?? "")
+        let role = try resolveRole(fields.roleName ?? Role.viewer.name)
+        var passwordHash: String?
+        if let password = fields.password {
+            try UserRules.validatePassword(password)
+            passwordHash = try await hashOrUnavailable(password)
+        }
+        let draft = User(
+            siteID: caller.site.id, id: 0, guid: UUID(), username: username, email: fields.email ?? "",
+            fullName: fields.fullName ?? "", status: fields.status ?? .active, hasSeat: fields.hasSeat ?? true,
+            roleName: role.name, passwordHash: passwordHash, securityStamp: Secrets.randomHex(16),
+            createdAt: now(), lastLoginAt: nil
+        )
+        do {
+            return try await store.createUser(draft)
+        } catch StoreError.conflict {
+            throw ServiceError.conflict("Username '\(username)' conflicts with an existing user")
+        }
+    }
+
+    public func updateUser(_ reference: UserReference, changes: UserChanges, caller: Caller) async throws -> User {
+        try caller.require(.admin)
+        let before = try await find(reference, site: caller.site)
+        var user = before
+        if user.isAnonymous, changes != UserChanges() {
+            throw ServiceError.invalidInput("the anonymous user cannot be changed")
+        }
+        if let username = changes.username, username != user.username {
+            try UserRules.validateUsername(username)
+            user.username = username
+        }
+        if let email = changes.email { try UserRules.validateEmail(email); user.email = email }
+        if let fullName = changes.fullName { try UserRules.validateFullName(fullName); user.fullName = fullName }
+        if let hasSeat = changes.hasSeat { user.hasSeat = hasSeat }
+        if let status = changes.status { user.status = status }
+        if let roleName = changes.roleName { user.roleName = try resolveRole(roleName).name }
+        if let password = changes.password {
+            try UserRules.validatePassword(password)
+            user.passwordHash = try await hashOrUnavailable(password)
+            // A new stamp invalidates every auth token issued under the old password.
+            user.securityStamp = Secrets.randomHex(16)
+        }
+        try await keepAnAdministrator(before: before, after: user)
+        do {
+            try await store.updateUser(user)
+        } catch StoreError.conflict {
+            throw ServiceError.conflict("Username '\(user.username)' conflicts with an existing user")
+        } catch StoreError.notFound {
+            throw ServiceError.notFound("user not found")
+        }
+        return user
+    }
+
+    /// Refuses a change that would leave the site without an active administrator.
+    private func keepAnAdministrator(before: User, after: User) async throws {
+        let wasAdmin = before.status == .active && before.role.allows(.admin)
+        let staysAdmin = after.status == .active && after.role.allows(.admin)
+        guard wasAdmin, !staysAdmin else { return }
+        let admins = try await store.activeUserCount(site: before.siteID, roleName: Role.admin.name)
+        if admins <= 1 {
+            throw ServiceError.conflict("the last active administrator cannot be deactivated or lose the Admin role")
+        }
+    }
+
+    private func find(_ reference: UserReference, site: Site) async throws -> User {
+        let found: User?
+        switch reference {
+        case .id(let id): found = try await store.user(site: site.id, id: id)
+        case .username(let name): found = try await store.user(site: site.id, username: name)
+        }
+        guard let found else { throw ServiceError.notFound("user not found") }
+        return found
+    }
+
+    private func resolveRole(_ name: String) throws(ServiceError) -> Role {
+        guard let role = Role.named(name), role != .anonymous else {
+            throw .invalidInput("unknown role '\(name)'; roles are Admin, Contributor, Viewer")
+        }
+        return role
+    }
+
+    private func hashOrUnavailable(_ password: String) async throws -> String {
+        do { return try await hasher.hash(password) } catch {
+            throw ServiceError.unavailable("too many password operations in progress; try again")
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import Foundation
+
+/// How a client proves itself at the token endpoint.
+public enum ClientAuthMethod: String, Sendable, CaseIterable {
+    case clientSecretBasic = "client_secret_basic"
+    case clientSecretPost = "client_secret_post"
+    /// RFC 7523: an HMAC-signed JWT assertion keyed with the client secret.
+    case clientSecretJWT = "client_secret_jwt"
+    /// Public clients: no secret, the client_id alone (and PKCE).
+    case none
+}

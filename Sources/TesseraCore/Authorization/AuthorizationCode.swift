@@ -1,0 +1,34 @@
+import Foundation
+
+/// An authorization code as stored (by its keyed hash), bound to client, redirect URI and PKCE challenge.
+public struct AuthorizationCode: Sendable, Equatable {
+    public var hash: String
+    public var siteID: UUID
+    public var clientID: String
+    public var userID: Int
+    public var redirectURI: String
+    public var codeChallenge: String?
+    public var nonce: String?
+    public var scope: String
+    public var authTime: Int64
+    /// The refresh-token family the code's tokens start; a second use of the code revokes it.
+    public var familyID: UUID
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(hash: String, siteID: UUID, clientID: String, userID: Int, redirectURI: String, codeChallenge: String?, nonce: String?,
+                scope: String, authTime: Int64, familyID: UUID, createdAt: Date, expiresAt: Date) {
+        self.hash = hash
+        self.siteID = siteID
+        self.clientID = clientID
+        self.userID = userID
+        self.redirectURI = redirectURI
+        self.codeChallenge = codeChallenge
+        self.nonce = nonce
+        self.scope = scope
+        self.authTime = authTime
+        self.familyID = familyID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}

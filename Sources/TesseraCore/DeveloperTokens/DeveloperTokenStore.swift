@@ -1,0 +1,13 @@
+import Foundation
+
+/// The developer tokens of every site.
+public protocol DeveloperTokenStore: Sendable {
+    /// Inserts a token, assigning the next per-site id. Throws `StoreError.conflict` when the key is taken.
+    func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken
+    /// Every token of a site, ordered by id.
+    func developerTokens(site: UUID) async throws -> [DeveloperToken]
+    /// Replaces the mutable fields (name, hosts, restriction, salts). Throws `StoreError.notFound`.
+    func updateDeveloperToken(_ token: DeveloperToken) async throws
+    /// Returns false when there was no such token.
+    func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool
+}

@@ -1,0 +1,11 @@
+import Foundation
+
+/// The kinds of developer token of the seeds.
+public enum DeveloperTokenType: String, Sendable, CaseIterable {
+    /// Signs requests with a key and secret; may carry a long-term JWT bound to a user.
+    case server
+    /// A public key that lets JavaScript on allowed origins call the API; no rights of its own.
+    case browser
+    /// An OAuth client: key = client_id, secret = client_secret, hosts = allowed redirect hosts.
+    case oauth
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Synchronization
+import TesseraCrypto
+
+/// Identity token exchange: an ID token signed by a trusted provider becomes a user of the site (created just in
+/// time), as Expert's `/@app/auth/token/exchange` and RFC 8693's token-exchange grant do.
+///
+/// Validation follows OpenID Connect Core §3.1.3.7: the issuer must be one the site trusts, the signature must
+/// verify under one of its keys (RS256/384/512, ES256/384), the audience must include the configured one, and
+/// exp, iat and nbf must hold with 300 s of clock skew.
+public final class IdentityExchangeService: Sendable {
+    public static let clockSkew: Int64 = 300
+    /// Provider keys are re-read this often, and at most this often when a token names an unknown kid.
+    static let keysLifetime: TimeInterval = 300
+    static let unknownKidRefetch: TimeInterval = 30
+
+    private let providers: any IdentityProviderStore
+    private let users: any UserStore
+    private let directory: Directory
+    private let audit: AuditLog
+    private let fetch: @Sendable (String) async throws -> [UInt8]
+    private let now: @Sendable () -> Date
+
+    private struct CachedKeys {
+        var keys: [ForeignVerifyingKey]
+        var fetchedAt: Date
+    }
+
+    private let cache = Mutex<[String: CachedKeys]>([:])
+
+    /// `fetch` reads a JWKS URL (the server gives it an HTTP client with a short timeout).
+    public init(providers: any IdentityProviderStore, users: any UserStore, directory: Directory, audit: AuditLog, fetch: @escaping @Sendable (String) async throws -> [UInt8],
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.providers = providers
+        self.users = users
+        self.directory = directory
+        self.audit = audit
+        self.fetch = fetch
+        self.now = now
+    }
+
+    // MARK: Providers
+
+    /// Adds a trusted provider after checking its fields (and that a static JWK Set holds a usable key).
+    public func addProvider(site: Site, issuer: String, audience: String, jwksURL: String?, staticJWKS: String?,
+                            claims: IdentityProvider.ClaimMapping = .init()) async throws -> IdentityProvider {
+        guard let parts = URLComponents(string: issuer), parts.scheme == "https" || parts.scheme == "http", parts.host?.isEmpty == false,
+              issuer.utf8.count <= 512
+        else { throw ServiceError.invalidInput("issuer must be an http(s) URL") }
+        guard !audience.isEmpty, audience.utf8.count <= 512 else { throw ServiceError.invalidInput("audience must be 1 to 512 characters") }
+        guard (jwksURL == nil) != (staticJWKS == nil) else { throw ServiceError.invalidInput("give either a JWKS URL or a JWK Set") }
+        if let jwksURL {
+            guard let url = URLComponents(string: jwksURL), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false else {
+                throw ServiceError.invalidInput("the JWKS URL must be an http(s) URL")
+            }
+        }
+        if let staticJWKS {
+            guard let keys = ForeignVerifyingKey.keySet(Array(staticJWKS.utf8)), !keys.isEmpty else {
+                throw ServiceError.invalidInput("the JWK Set holds no usable signing key (RSA ≥ 2048 bits, EC P-256 or P-384)")
+            }
+        }
+        for claim in [claims.username, claims.givenName, claims.familyName, claims.email] where claim.isEmpty || claim.utf8.count > 64 {
+            throw ServiceError.invalidInput("claim names must be 1 to 64 characters")
+        }
+        let provider = IdentityProvider(siteID: site.id, issuer: issuer, audience: audience, jwksURL: jwksURL, staticJWKS: staticJWKS,
+                                        claims: claims, createdAt: now())
+        do { try await providers.createIdentityProvider(provider) } catch StoreError.conflict {
+            throw ServiceError.conflict("the site already trusts \(issuer)")
+        }
+        return provider
+    }
+
+    // MARK: Exchange
+
+    /// What a validated ID token says about its user.
+    public struct Identity: Sendable {
+        public var provider: IdentityProvider
+        public var username: String
+        public var fullName: String
+        public var email: String
+    }
+
+    /// Validates an ID token of a trusted provider. Throws 400 for input that is not a usable ID token (not a JWT,
+    /// missing name claims) and 403 for one that is refused (issuer, signature, audience, times).
+    public func validate(_ raw: String, site: Site) async throws -> Identity {
+        guard let jwt = CompactJWT.parse(raw) else { throw ServiceError.invalidInput("the body is not a JWT (an OpenID Connect ID token)") }
+        guard let alg = jwt.header["alg"]?.string, ForeignVerifyingKey.algorithms.contains(alg) else {
+            throw ServiceError.forbidden("the ID token's signature algorithm is not accepted (use RS256, RS384, RS512, ES256 or ES384)")
+        }
+        guard let issuer = jwt.claims["iss"]?.string, !issuer.isEmpty else { throw ServiceError.invalidInput("the ID token has no iss claim") }
+        guard let provider = try await providers.identityProviders(site: site.id).first(where: { $0.issuer == issuer }) else {
+            throw ServiceError.forbidden("the ID token's issuer is not a trusted identity provider of this site")
+        }
+        guard try await verifySignature(jwt, provider: provider) else {
+            throw ServiceError.forbidden("the ID token's signature does not verify under the identity provider's keys")
+        }
+        let audiences = jwt.audiences
+        guard audiences.contains(provider.audience) else { throw ServiceError.forbidden("the ID token's audience does not include \(provider.audience)") }
+        let epoch = Int64(now().timeIntervalSince1970)
+        guard let exp = jwt.time("exp") else { throw ServiceError.invalidInput("the ID token has no exp claim") }
+        guard exp > epoch - Self.clockSkew else { throw ServiceError.forbidden("the ID token expired") }
+        guard let iat = jwt.time("iat") else { throw ServiceError.invalidInput("the ID token has no iat claim") }
+        guard iat <= epoch + Self.clockSkew else { throw ServiceError.forbidden("the ID token's iat is in the future") }
+        if jwt.claims["nbf"] != nil {
+            guard let nbf = jwt.time("nbf"), nbf <= epoch + Self.clockSkew else { throw ServiceError.forbidden("the ID token is not valid yet (nbf)") }
+        }
+        let mapping = provider.claims
+        guard let username = jwt.claims[mapping.username]?.string, !username.isEmpty else {
+            throw ServiceError.invalidInput("the ID token has no \(mapping.username) claim for the username")
+        }
+        guard let given = jwt.claims[mapping.givenName]?.string, let family = jwt.claims[mapping.familyName]?.string else {
+            throw ServiceError.invalidInput("the ID token needs \(mapping.givenName) and \(mapping.familyName) claims")
+        }
+        let fullName = [given, family].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        let email = jwt.claims[mapping.email]?.string ?? ""
+        return Identity(provider: provider, username: username, fullName: fullName, email: (try? UserRules.validateEmail(email)) != nil ? email : "")
+    }
+
+    /// Validates the ID token and returns its user, created just in time or brought up to date (name, email).
+    public func exchange(_ raw: String, site: Site, clientAddress: String) async throws -> User {
+        do {
+            let identity = try await validate(raw, site: site)
+            let user = try await provision(identity, site: site)
+            audit.record(AuditEvent(siteID: site.id, action: "identity.exchange", outcome: "success", actorUserID: user.id, tokenID: nil,
+                                    clientAddress: clientAddress, detail: "issuer \(identity.provider.issuer)"))
+            return user
+        } catch let error as ServiceError {
+            if case .unavailable = error { throw error }
+            audit.record(AuditEvent(siteID: site.id, action: "identity.exchange", outcome: "refused", actorUserID: nil, tokenID: nil,
+                                    clientAddress: clientAddress, detail: error.message))
+            throw error
+        }
+    }
+
+    private func provision(_ identity: Identity, site: Site) async throws -> User {
+        try UserRules.validateUsername(identity.username)
+        if var user = try await directory.user(site: site.id, username: identity.username) {
+            guard user.status == .active, !user.isAnonymous else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+            let fullName = (try? UserRules.validateFullName(identity.fullName)) != nil ? identity.fullName : user.fullName
+            let email = identity.email.isEmpty ? user.email : identity.email
+            if user.fullName != fullName || user.email != email {
+                user.fullName = fullName
+                user.email = email
+                try await users.updateUser(user)
+            }
+            return user
+        }
+        return try await directory.provisionUser(site: site.id, username: identity.username, fullName: identity.fullName, email: identity.email,
+                                                 now: now())
+    }
+
+    // MARK: Keys
+
+    private func verifySignature(_ jwt: CompactJWT, provider: IdentityProvider) async throws -> Bool {
+        let kid = jwt.header["kid"]?.string
+        func candidates(_ keys: [ForeignVerifyingKey]) -> [ForeignVerifyingKey] {
+            kid.map { kid in keys.filter { $0.kid == kid } } ?? keys
+        }
+        guard let url = provider.jwksURL else {
+            return candidates(ForeignVerifyingKey.keySet(Array((provider.staticJWKS ?? "").utf8)) ?? []).contains { $0.verifies(jwt) }
+        }
+        var keys = try await keys(url: url, refetchIfOlderThan: Self.keysLifetime)
+        if candidates(keys).isEmpty {
+            keys = try await self.keys(url: url, refetchIfOlderThan: Self.unknownKidRefetch)
+        }
+        return candidates(keys).contains { $0.verifies(jwt) }
+    }
+
+    private func keys(url: String, refetchIfOlderThan age: TimeInterval) async throws -> [ForeignVerifyingKey] {
+        if let cached = cache.withLock({ $0[url] }), now().timeIntervalSince(cached.fetchedAt) < age { return cached.keys }
+        let body: [UInt8]
+        do { body = try await fetch(url) } catch {
+            throw ServiceError.unavailable("the identity provider's keys cannot be fetched now")
+        }
+        guard let keys = ForeignVerifyingKey.keySet(body) else { throw ServiceError.unavailable("the identity provider's JWKS is not a JWK Set") }
+        cache.withLock { cache in
+            if cache.count > 1000 { cache.removeAll() }
+            cache[url] = CachedKeys(keys: keys, fetchedAt: now())
+        }
+        return keys
+    }
+}

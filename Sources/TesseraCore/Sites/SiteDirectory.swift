@@ -1,0 +1,86 @@
+import Foundation
+import Synchronization
+
+/// Finds the site a request belongs to by its Host header, falling back to the default site.
+///
+/// Sites change rarely, so the directory keeps them in memory; routing a request then costs no store round trip.
+/// A site change announced by the store (on PostgreSQL, by any instance) drops the copy at once, so that turning
+/// legacy tokens off, say, holds for the very next request; the copy is also reloaded when older than `maxAge`,
+/// in case an announcement was missed.
+public final class SiteDirectory: Sendable {
+    private struct Snapshot {
+        var byHost: [String: Site]
+        /// Host header values as sent, already resolved (bounded), so most requests skip normalisation.
+        var byRawHost: [String: Site] = [:]
+        var byID: [UUID: Site]
+        var defaultSite: Site?
+        var loadedAt: Date
+    }
+
+    private let store: any SiteStore
+    private let now: @Sendable () -> Date
+    private let maxAge: TimeInterval
+    private struct State {
+        var snapshot: Snapshot?
+        /// Counts announced changes, so that a load which raced one does not keep what it read.
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init(store: any SiteStore, changes: ChangeFeed, maxAge: TimeInterval = 5, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+        self.maxAge = maxAge
+        changes.subscribe { [weak self] change in
+            switch change {
+            case .sites, .all: self?.invalidate()
+            default: break
+            }
+        }
+    }
+
+    /// The site for a Host header value. Throws `.invalidInput` for a malformed host; an unknown but well-formed
+    /// host gets the default site.
+    public func site(forHost rawHost: String?) async throws -> Site {
+        let current = try await load()
+        guard let rawHost else {
+            guard let site = current.defaultSite else { throw ServiceError.unavailable("no default site") }
+            return site
+        }
+        if let site = current.byRawHost[rawHost] { return site }
+        guard let host = Hostname.normalise(rawHost) else { throw ServiceError.invalidInput("invalid Host header") }
+        guard let site = current.byHost[host] ?? current.defaultSite else { throw ServiceError.unavailable("no default site") }
+        state.withLock { state in
+            if state.snapshot != nil, state.snapshot!.byRawHost.count < 1024 { state.snapshot!.byRawHost[rawHost] = site }
+        }
+        return site
+    }
+
+    public func site(id: UUID) async throws -> Site? { try await load().byID[id] }
+
+    /// Forgets the cached copy so the next lookup reads the store (after a site was created or changed).
+    public func invalidate() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.snapshot = nil
+        }
+    }
+
+    private func load() async throws -> Snapshot {
+        let now = self.now()
+        let (cached, started) = state.withLock { ($0.snapshot, $0.generation) }
+        if let current = cached, now.timeIntervalSince(current.loadedAt) < maxAge { return current }
+        let sites = try await store.sites()
+        var byHost: [String: Site] = [:]
+        for site in sites { for host in site.hostnames { byHost[host] = site } }
+        let fresh = Snapshot(
+            byHost: byHost,
+            byID: Dictionary(uniqueKeysWithValues: sites.map { ($0.id, $0) }),
+            defaultSite: sites.first { $0.isDefault },
+            loadedAt: now
+        )
+        state.withLock { state in if state.generation == started { state.snapshot = fresh } }
+        return fresh
+    }
+}

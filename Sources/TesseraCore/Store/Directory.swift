@@ -1,0 +1,167 @@
+import Foundation
+import Synchronization
+
+/// Cached reads of the records every authenticated request needs: users and developer tokens. Verifying a
+/// signature, a long-term JWT or an auth token is then a memory lookup and an HMAC, with no store round trip.
+///
+/// Entries are dropped when the store's change feed announces a change (on PostgreSQL, changes made by any
+/// instance). A generation counter keeps a read that raced with a change from caching the stale value, and
+/// while the feed is not live every read goes to the store.
+public final class Directory: Sendable {
+    private struct SiteTokens {
+        var byKey: [String: DeveloperToken]
+        var byID: [Int: DeveloperToken]
+    }
+
+    private struct State {
+        var generation: UInt64 = 0
+        var users: [UUID: [Int: User]] = [:]
+        var usernames: [UUID: [String: Int]] = [:]
+        var tokens: [UUID: SiteTokens] = [:]
+        var applications: [String: (application: Application, loadedAt: ContinuousClock.Instant)] = [:]
+        var origins: (set: Set<String>, loadedAt: ContinuousClock.Instant)?
+    }
+
+    /// Also the store of just-in-time provisioning (`provisionUser`).
+    let users: any UserStore
+    private let developerTokenStore: any DeveloperTokenStore
+    private let clients: any ClientStore
+    private let changes: ChangeFeed
+    private let state = Mutex(State())
+    /// Bounds memory: past this many cached users per site, the site's user cache starts over.
+    private let maxUsersPerSite: Int
+
+    public init(users: any UserStore, developerTokens: any DeveloperTokenStore, clients: any ClientStore, changes: ChangeFeed,
+                maxUsersPerSite: Int = 100_000) {
+        self.users = users
+        self.developerTokenStore = developerTokens
+        self.clients = clients
+        self.changes = changes
+        self.maxUsersPerSite = maxUsersPerSite
+        changes.subscribe { [weak self] change in self?.forget(change) }
+    }
+
+    private func forget(_ change: StoreChange) {
+        state.withLock { state in
+            state.generation &+= 1
+            switch change {
+            case .user(let site, let id):
+                if let user = state.users[site]?.removeValue(forKey: id) {
+                    state.usernames[site]?.removeValue(forKey: user.username.lowercased())
+                }
+            case .developerTokens(let site):
+                state.tokens.removeValue(forKey: site)
+            case .applications:
+                state.applications.removeAll()
+                state.origins = nil
+            case .sites, .signingKeys, .revoked:
+                break
+            case .all:
+                state.users.removeAll()
+                state.usernames.removeAll()
+                state.tokens.removeAll()
+                state.applications.removeAll()
+                state.origins = nil
+            }
+        }
+    }
+
+    // MARK: Users
+
+    public func user(site: UUID, id: Int) async throws -> User? {
+        if changes.isLive, let hit = state.withLock({ $0.users[site]?[id] }) { return hit }
+        let generation = state.withLock { $0.generation }
+        let user = try await users.user(site: site, id: id)
+        if let user { remember(user, ifGeneration: generation) }
+        return user
+    }
+
+    public func user(site: UUID, username: String) async throws -> User? {
+        let key = username.lowercased()
+        if changes.isLive,
+           let hit = state.withLock({ state in state.usernames[site]?[key].flatMap { state.users[site]?[$0] } }) {
+            return hit
+        }
+        let generation = state.withLock { $0.generation }
+        let user = try await users.user(site: site, username: username)
+        if let user { remember(user, ifGeneration: generation) }
+        return user
+    }
+
+    private func remember(_ user: User, ifGeneration generation: UInt64) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.users[user.siteID, default: [:]].count >= maxUsersPerSite {
+                state.users[user.siteID] = [:]
+                state.usernames[user.siteID] = [:]
+            }
+            state.users[user.siteID, default: [:]][user.id] = user
+            state.usernames[user.siteID, default: [:]][user.username.lowercased()] = user.id
+        }
+    }
+
+    // MARK: Developer tokens
+
+    public func developerToken(site: UUID, key: String) async throws -> DeveloperToken? {
+        try await tokens(site: site).byKey[key]
+    }
+
+    public func developerToken(site: UUID, id: Int) async throws -> DeveloperToken? {
+        try await tokens(site: site).byID[id]
+    }
+
+    public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
+        try await tokens(site: site).byID.values.sorted { $0.id < $1.id }
+    }
+
+    /// A site's tokens are loaded all at once, so an unknown key is answered from memory too.
+    private func tokens(site: UUID) async throws -> SiteTokens {
+        if changes.isLive, let hit = state.withLock({ $0.tokens[site] }) { return hit }
+        let generation = state.withLock { $0.generation }
+        let all = try await developerTokenStore.developerTokens(site: site)
+        let loaded = SiteTokens(
+            byKey: Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }),
+            byID: Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        )
+        state.withLock { state in if state.generation == generation { state.tokens[site] = loaded } }
+        return loaded
+    }
+
+    // MARK: Applications
+
+    /// How long a known application is served from memory. A command line beside a SQLite server announces nothing
+    /// to it, so this bounds how long a change made there could go unseen (changes made through the API, or on
+    /// PostgreSQL by any instance, are announced and seen at once).
+    public static let applicationMaxAge: Duration = .seconds(5)
+
+    /// An OAuth client by id, from memory when it was read in the last few seconds: introspection and the token
+    /// endpoints authenticate a client on every call. Unknown ids are not remembered (a client registered a moment
+    /// ago by another process must be found).
+    public func application(clientID: String) async throws -> Application? {
+        let now = ContinuousClock.now
+        if changes.isLive, let hit = state.withLock({ $0.applications[clientID] }), now - hit.loadedAt < Self.applicationMaxAge {
+            return hit.application
+        }
+        let generation = state.withLock { $0.generation }
+        guard let application = try await clients.application(clientID: clientID) else { return nil }
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.applications.count >= 10_000 { state.applications.removeAll() }
+            state.applications[clientID] = (application, now)
+        }
+        return application
+    }
+
+    /// The union of every enabled client's origins (CORS of the token, userinfo and JWKS endpoints), from memory for
+    /// a few seconds.
+    public func registeredOrigins() async throws -> Set<String> {
+        let now = ContinuousClock.now
+        if changes.isLive, let hit = state.withLock({ $0.origins }), now - hit.loadedAt < Self.applicationMaxAge { return hit.set }
+        let generation = state.withLock { $0.generation }
+        let origins = Set(try await clients.registeredOrigins())
+        state.withLock { state in
+            if state.generation == generation { state.origins = (origins, now) }
+        }
+        return origins
+    }
+}

@@ -1,0 +1,28 @@
+/// What a core service can refuse, in domain terms. Each surface maps these to its wire error in one place.
+/// Messages are safe to show to the caller: they never contain a secret.
+public enum ServiceError: Error, Sendable, Equatable {
+    /// The request is malformed or a field is invalid (400).
+    case invalidInput(String)
+    /// No credentials, or credentials that do not verify (401).
+    case unauthenticated(String)
+    /// Valid credentials that are not allowed to do this (403).
+    case forbidden(String)
+    /// The thing asked for does not exist in this site (404).
+    case notFound(String)
+    /// The change conflicts with existing state (409).
+    case conflict(String)
+    /// Too many attempts; retry after the given number of seconds (429).
+    case throttled(retryAfter: Int)
+    /// A dependency (the store) is not available (503).
+    case unavailable(String)
+}
+
+extension ServiceError {
+    /// The message shown to the caller.
+    public var message: String {
+        switch self {
+        case .invalidInput(let m), .unauthenticated(let m), .forbidden(let m), .notFound(let m), .conflict(let m), .unavailable(let m): m
+        case .throttled(let seconds): "throttled for \(seconds) s"
+        }
+    }
+}

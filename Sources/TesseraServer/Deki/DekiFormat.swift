@@ -1,0 +1,25 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+
+/// The output formats of `/@api/deki`: XML by default, deki JSON with `?dream.out.format=json`.
+enum DekiFormat {
+    case xml
+    case json
+
+    /// Reads `dream.out.format`. An unsupported value is a 400, as in deki.
+    static func of(_ request: Request) throws -> DekiFormat {
+        switch request.uri.queryParameters["dream.out.format"].map({ $0.lowercased() }) {
+        case nil, "", "xml": return .xml
+        case "json": return .json
+        case let other?:
+            let shown = String(other.prefix(32))
+            throw ServiceError.invalidInput("\(shown) output format not supported")
+        }
+    }
+
+    /// The format to render an error in: like `of`, but an unsupported value falls back to XML.
+    static func forError(_ request: Request) -> DekiFormat {
+        (try? of(request)) ?? .xml
+    }
+}

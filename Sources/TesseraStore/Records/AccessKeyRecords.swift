@@ -1,0 +1,38 @@
+import Foundation
+import TesseraCore
+
+/// CXone access keys, by site.
+extension SQLStore: AccessKeyStore {
+    public func createAccessKey(_ key: AccessKey) async throws {
+        try await db.execute("""
+            INSERT INTO access_keys (id, site_id, user_id, secret_hash, is_active, created_at, last_used_at)
+            VALUES (\(key.id), \(key.siteID), \(key.userID), \(key.secretHash), \(key.isActive), \(key.createdAt), \(key.lastUsedAt))
+            """)
+    }
+
+    public func accessKey(site: UUID, id: String) async throws -> AccessKey? {
+        try await db.readOne("SELECT * FROM access_keys WHERE site_id = \(site) AND id = \(id)").map(Self.accessKey)
+    }
+
+    public func accessKeys(site: UUID, userID: Int?, offset: Int, limit: Int) async throws -> (keys: [AccessKey], total: Int) {
+        let filter: SQL = userID.map { "site_id = \(site) AND user_id = \($0)" } ?? "site_id = \(site)"
+        let total = try await db.readOne("SELECT COUNT(*) AS n FROM access_keys WHERE \(filter)")?.int("n") ?? 0
+        let keys = try await db.read("SELECT * FROM access_keys WHERE \(filter) ORDER BY created_at, id LIMIT \(limit) OFFSET \(offset)")
+        return (try keys.map(Self.accessKey), total)
+    }
+
+    public func updateAccessKey(_ key: AccessKey) async throws {
+        try await update("""
+            UPDATE access_keys SET is_active = \(key.isActive), last_used_at = \(key.lastUsedAt) WHERE site_id = \(key.siteID) AND id = \(key.id)
+            """, announcing: nil)
+    }
+
+    public func deleteAccessKey(site: UUID, id: String) async throws -> Bool {
+        try await db.execute("DELETE FROM access_keys WHERE site_id = \(site) AND id = \(id)") > 0
+    }
+
+    private static func accessKey(_ row: SQLRow) throws -> AccessKey {
+        AccessKey(siteID: try row.uuid("site_id"), id: try row.string("id"), userID: try row.int("user_id"), secretHash: try row.string("secret_hash"),
+                  isActive: try row.bool("is_active"), createdAt: try row.date("created_at"), lastUsedAt: try row.optionalDate("last_used_at"))
+    }
+}

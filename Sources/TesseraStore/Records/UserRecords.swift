@@ -1,0 +1,70 @@
+import Foundation
+import TesseraCore
+
+/// Users, by site.
+extension SQLStore: UserStore {
+    /// The key of case-insensitive username uniqueness.
+    static func usernameKey(_ username: String) -> String { username.lowercased() }
+
+    public func createUser(_ user: User) async throws -> User {
+        try await db.transaction { tx in
+            var stored = user
+            stored.id = try await Self.nextID("next_user_id", site: user.siteID, on: tx)
+            try await Self.insert(stored, on: tx)
+            try await tx.announce(.user(site: stored.siteID, id: stored.id))
+            return stored
+        }
+    }
+
+    static func insert(_ user: User, on tx: any SQLExecutor) async throws {
+        try await tx.execute("""
+            INSERT INTO users (site_id, id, guid, username, username_key, email, full_name, status, has_seat, role, password_hash,
+                               security_stamp, created_at, last_login_at)
+            VALUES (\(user.siteID), \(user.id), \(user.guid), \(user.username), \(usernameKey(user.username)), \(user.email), \(user.fullName),
+                    \(user.status.rawValue), \(user.hasSeat), \(user.roleName), \(user.passwordHash), \(user.securityStamp), \(user.createdAt),
+                    \(user.lastLoginAt))
+            """)
+    }
+
+    public func user(site: UUID, id: Int) async throws -> User? {
+        try await db.readOne("SELECT * FROM users WHERE site_id = \(site) AND id = \(id)").map(Self.user)
+    }
+
+    public func user(site: UUID, username: String) async throws -> User? {
+        try await db.readOne("SELECT * FROM users WHERE site_id = \(site) AND username_key = \(Self.usernameKey(username))").map(Self.user)
+    }
+
+    public func user(site: UUID, guid: UUID) async throws -> User? {
+        try await db.readOne("SELECT * FROM users WHERE site_id = \(site) AND guid = \(guid)").map(Self.user)
+    }
+
+    public func users(site: UUID, offset: Int, limit: Int) async throws -> [User] {
+        try await db.read("SELECT * FROM users WHERE site_id = \(site) ORDER BY id LIMIT \(limit) OFFSET \(offset)").map(Self.user)
+    }
+
+    public func userCount(site: UUID) async throws -> Int {
+        try await db.readOne("SELECT COUNT(*) AS n FROM users WHERE site_id = \(site)")?.int("n") ?? 0
+    }
+
+    public func updateUser(_ user: User) async throws {
+        try await update("""
+            UPDATE users SET username = \(user.username), username_key = \(Self.usernameKey(user.username)), email = \(user.email),
+                full_name = \(user.fullName), status = \(user.status.rawValue), has_seat = \(user.hasSeat), role = \(user.roleName),
+                password_hash = \(user.passwordHash), security_stamp = \(user.securityStamp), last_login_at = \(user.lastLoginAt)
+            WHERE site_id = \(user.siteID) AND id = \(user.id)
+            """, announcing: .user(site: user.siteID, id: user.id))
+    }
+
+    public func activeUserCount(site: UUID, roleName: String) async throws -> Int {
+        try await db.readOne("SELECT COUNT(*) AS n FROM users WHERE site_id = \(site) AND role = \(roleName) AND status = 'active'")?.int("n") ?? 0
+    }
+
+    static func user(_ row: SQLRow) throws -> User {
+        guard let status = UserStatus(rawValue: try row.string("status")) else { throw StoreError.unreadable("user status") }
+        return User(siteID: try row.uuid("site_id"), id: try row.int("id"), guid: try row.uuid("guid"), username: try row.string("username"),
+                    email: try row.string("email"), fullName: try row.string("full_name"), status: status, hasSeat: try row.bool("has_seat"),
+                    roleName: try row.string("role"), passwordHash: try row.optionalString("password_hash"),
+                    securityStamp: try row.string("security_stamp"), createdAt: try row.date("created_at"),
+                    lastLoginAt: try row.optionalDate("last_login_at"))
+    }
+}

@@ -1,0 +1,270 @@
+/// The schema as numbered steps, each written once for both dialects (column types come from the dialect). A
+/// released step is never edited: add a new one. `Migrator` applies the steps a database lacks.
+enum Schema {
+    struct Step: Sendable {
+        let version: Int
+        /// nil: both dialects; otherwise the one dialect the step concerns (the other records it as applied).
+        let only: SQLDialect?
+        let statements: @Sendable (SQLDialect) -> [String]
+
+        init(_ version: Int, only: SQLDialect? = nil, _ statements: @escaping @Sendable (SQLDialect) -> [String]) {
+            self.version = version
+            self.only = only
+            self.statements = statements
+        }
+    }
+
+    static let steps: [Step] = [
+        Step(1) { d in [
+            """
+            CREATE TABLE sites (
+                id \(d.uuid) PRIMARY KEY,
+                name TEXT NOT NULL,
+                is_default \(d.bool) NOT NULL DEFAULT \(d.falseLiteral),
+                auth_token_key \(d.bytes) NOT NULL,
+                next_user_id \(d.int) NOT NULL DEFAULT 3,
+                created_at \(d.int) NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX sites_one_default ON sites (is_default) WHERE is_default = \(d.trueLiteral)",
+            """
+            CREATE TABLE site_hostnames (
+                hostname TEXT PRIMARY KEY,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE users (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                id \(d.int) NOT NULL,
+                guid \(d.uuid) NOT NULL UNIQUE,
+                username TEXT NOT NULL,
+                username_key TEXT NOT NULL,
+                email TEXT NOT NULL,
+                full_name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                has_seat \(d.bool) NOT NULL,
+                role TEXT NOT NULL,
+                password_hash TEXT,
+                security_stamp TEXT NOT NULL,
+                created_at \(d.int) NOT NULL,
+                last_login_at \(d.int),
+                PRIMARY KEY (site_id, id),
+                UNIQUE (site_id, username_key)
+            )
+            """,
+        ] },
+        Step(2) { d in [
+            "ALTER TABLE sites ADD COLUMN next_token_id \(d.int) NOT NULL DEFAULT 1",
+            """
+            CREATE TABLE developer_tokens (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                id \(d.int) NOT NULL,
+                type TEXT NOT NULL,
+                name TEXT NOT NULL,
+                key TEXT NOT NULL,
+                hosts TEXT NOT NULL,
+                restricted_user_id \(d.int),
+                secret_salt TEXT,
+                secret_hash TEXT,
+                jwt_salt TEXT,
+                created_by \(d.int) NOT NULL,
+                created_at \(d.int) NOT NULL,
+                PRIMARY KEY (site_id, id),
+                UNIQUE (site_id, key)
+            )
+            """,
+            """
+            CREATE TABLE audit_events (
+                id \(d.serialKey),
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                at \(d.int) NOT NULL,
+                action TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                actor_user_id \(d.int),
+                token_id \(d.int),
+                client_address TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_events_by_site ON audit_events (site_id, id)",
+            "CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ] },
+        Step(3) { d in [
+            "ALTER TABLE sites ADD COLUMN business_unit \(d.int) NOT NULL DEFAULT 1000",
+            "ALTER TABLE sites ADD COLUMN area TEXT NOT NULL DEFAULT 'na1'",
+            "ALTER TABLE sites ADD COLUMN cluster TEXT NOT NULL DEFAULT 'C1'",
+            """
+            CREATE TABLE signing_keys (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                kid TEXT NOT NULL,
+                sealed_private_key \(d.bytes) NOT NULL,
+                created_at \(d.int) NOT NULL,
+                seq \(d.int) NOT NULL,
+                PRIMARY KEY (site_id, kid),
+                UNIQUE (site_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE access_keys (
+                id TEXT PRIMARY KEY,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id \(d.int) NOT NULL,
+                secret_hash TEXT NOT NULL,
+                is_active \(d.bool) NOT NULL,
+                created_at \(d.int) NOT NULL,
+                last_used_at \(d.int)
+            )
+            """,
+            "CREATE INDEX access_keys_by_site ON access_keys (site_id, user_id)",
+            """
+            CREATE TABLE applications (
+                client_id TEXT PRIMARY KEY,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                type TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                secret_salt TEXT,
+                redirect_uris TEXT NOT NULL,
+                multi_tenant \(d.bool) NOT NULL,
+                is_enabled \(d.bool) NOT NULL,
+                created_at \(d.int) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY,
+                family_id \(d.uuid) NOT NULL,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id \(d.int) NOT NULL,
+                client_id TEXT,
+                scope TEXT NOT NULL,
+                auth_time \(d.int) NOT NULL,
+                created_at \(d.int) NOT NULL,
+                expires_at \(d.int) NOT NULL,
+                used_at \(d.int),
+                revoked \(d.bool) NOT NULL DEFAULT \(d.falseLiteral)
+            )
+            """,
+            "CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id)",
+            """
+            CREATE TABLE authorization_codes (
+                code_hash TEXT PRIMARY KEY,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL,
+                user_id \(d.int) NOT NULL,
+                redirect_uri TEXT NOT NULL,
+                code_challenge TEXT,
+                nonce TEXT,
+                scope TEXT NOT NULL,
+                auth_time \(d.int) NOT NULL,
+                family_id \(d.uuid) NOT NULL,
+                created_at \(d.int) NOT NULL,
+                expires_at \(d.int) NOT NULL,
+                used_at \(d.int)
+            )
+            """,
+            """
+            CREATE TABLE client_assertions (
+                client_id TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                expires_at \(d.int) NOT NULL,
+                PRIMARY KEY (client_id, jti)
+            )
+            """,
+        ] },
+        Step(4) { d in [
+            "ALTER TABLE sites ADD COLUMN legacy_tokens \(d.bool) NOT NULL DEFAULT \(d.falseLiteral)",
+            "ALTER TABLE sites ADD COLUMN legacy_api_key \(d.bytes)",
+            """
+            CREATE TABLE revocations (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                expires_at \(d.int) NOT NULL,
+                PRIMARY KEY (site_id, reference)
+            )
+            """,
+            "CREATE INDEX revocations_by_expiry ON revocations (expires_at)",
+            """
+            CREATE TABLE identity_providers (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                issuer TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                jwks_url TEXT,
+                static_jwks TEXT,
+                claims TEXT NOT NULL,
+                created_at \(d.int) NOT NULL,
+                PRIMARY KEY (site_id, issuer)
+            )
+            """,
+        ] },
+        Step(5) { d in [
+            "ALTER TABLE sites ADD COLUMN branding_logo TEXT",
+            "ALTER TABLE sites ADD COLUMN branding_colour TEXT",
+            "ALTER TABLE applications ADD COLUMN tracking_number TEXT",
+            "ALTER TABLE applications ADD COLUMN environment TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE applications ADD COLUMN logout_uris TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE applications ADD COLUMN origins TEXT NOT NULL DEFAULT '[]'",
+            "CREATE INDEX applications_by_registration ON applications (tracking_number)",
+            """
+            CREATE TABLE app_registrations (
+                tracking_number TEXT PRIMARY KEY,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                business_unit \(d.int),
+                contacts TEXT NOT NULL,
+                multi_tenant \(d.bool) NOT NULL,
+                environments TEXT NOT NULL,
+                type TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                redirect_uris TEXT NOT NULL,
+                logout_uris TEXT NOT NULL,
+                origins TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                status TEXT NOT NULL,
+                is_enabled \(d.bool) NOT NULL,
+                created_by \(d.int),
+                created_at \(d.int) NOT NULL,
+                modified_at \(d.int) NOT NULL,
+                approved_by \(d.int),
+                approved_at \(d.int)
+            )
+            """,
+            "CREATE INDEX app_registrations_by_site ON app_registrations (site_id, created_at)",
+            """
+            CREATE TABLE grants (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                user_id \(d.int) NOT NULL,
+                client_id TEXT NOT NULL,
+                client_name TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                created_at \(d.int) NOT NULL,
+                updated_at \(d.int) NOT NULL,
+                PRIMARY KEY (site_id, user_id, client_id)
+            )
+            """,
+            "CREATE INDEX refresh_tokens_by_grant ON refresh_tokens (site_id, user_id, client_id)",
+            """
+            CREATE TABLE device_authorizations (
+                device_code_hash TEXT PRIMARY KEY,
+                user_code TEXT NOT NULL,
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                status TEXT NOT NULL,
+                user_id \(d.int),
+                created_at \(d.int) NOT NULL,
+                expires_at \(d.int) NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX device_authorizations_by_user_code ON device_authorizations (site_id, user_code)",
+        ] },
+        // Releases up to step 5 made the refresh-token family a TEXT column on PostgreSQL, where every other UUID
+        // is a UUID (SQLite keeps all of them as text).
+        Step(6, only: .postgres) { _ in [
+            "ALTER TABLE refresh_tokens ALTER COLUMN family_id TYPE UUID USING family_id::uuid",
+            "ALTER TABLE authorization_codes ALTER COLUMN family_id TYPE UUID USING family_id::uuid",
+        ] },
+    ]
+}
