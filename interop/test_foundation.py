@@ -488,7 +488,7 @@ def test_anonymous_user_cannot_be_changed_or_sign_in(server, admin_token):
 # 4. Deactivation and password change
 
 
-def test_deactivate_refuses_token_and_sign_in_until_reactivated(server, admin_token):
+def test_deactivate_refuses_token_and_sign_in_until_reactivated_and_ends_old_tokens(server, admin_token):
     name, password = unique("leaver"), "leaver-password-1"
     user_id = create_user(server, admin_token, name, password=password).get("id")
     token = sign_in(server, name, password).text
@@ -504,8 +504,11 @@ def test_deactivate_refuses_token_and_sign_in_until_reactivated(server, admin_to
     r = put_user(server, admin_token, user_id, "<user><status>Active</status></user>")
     assert r.status_code == 200, r.text
     assert xml_of(r).findtext("status") == "active"
-    assert xml_of(current(server, token)).get("id") == user_id  # the old token is good again
-    assert sign_in(server, name, password).status_code == 200
+    # A deactivation ends what was issued before it: the old token stays void; a new sign-in works.
+    deki_error(current(server, token), 401)
+    fresh = sign_in(server, name, password)
+    assert fresh.status_code == 200
+    assert xml_of(current(server, fresh.text)).get("id") == user_id
 
 
 def test_password_change_invalidates_tokens(server, admin_token):

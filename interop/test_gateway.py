@@ -341,7 +341,7 @@ def test_check_refuses_bad_credentials_with_403(server, creds, revoked, case):
         assert_refused(gateway_check(server, CHECK + "/some/api", method, headers=headers, cookies=cookies), 403)
 
 
-def test_check_refuses_a_deactivated_user_until_reactivated(server, admin, tenant_id):
+def test_check_refuses_a_deactivated_user_and_what_was_issued_before(server, admin, tenant_id):
     user = create_user(server, admin)
     access = access_key_tokens(server, admin, user, tenant_id)["access_token"]
     for headers in (bearer(user.authtoken), bearer(access)):
@@ -352,7 +352,10 @@ def test_check_refuses_a_deactivated_user_until_reactivated(server, admin, tenan
             assert_refused(gateway_check(server, headers=headers), 403)
     finally:
         set_status(server, admin, user, "active")
-    r = gateway_check(server, headers=bearer(user.authtoken))
+    # Reactivated: what was issued before the deactivation stays void; a new sign-in passes.
+    for headers in (bearer(user.authtoken), bearer(access)):
+        assert_refused(gateway_check(server, headers=headers), 403)
+    r = gateway_check(server, headers=bearer(sign_in(server, user.username, user.password)))
     assert r.status_code == 200 and r.headers.get("X-Tessera-Username") == user.username, show(r)
 
 

@@ -467,9 +467,10 @@ def test_just_in_time_provisioning_then_update(server, idp, admin_token):
         (sub, "Katherine G. Goble Johnson", f"{sub}@langley.example")
 
 
-def test_existing_user_keeps_id_and_role(server, idp, admin_token):
-    """A user made through the API before the exchange is the one signed in: its id and role stay, its name is
-    updated from the token."""
+def test_existing_user_is_adopted_only_when_an_administrator_links_it(server, idp, admin_token):
+    """A user made through the API before the exchange is not taken over by an identity that merely carries its
+    name: the exchange is refused until an administrator links the identity to it. Then that user is the one signed
+    in: its id and role stay, its name is updated from the token."""
     username = unique("existing")
     body = {"username": username, "fullname": "Old Name", "email": f"{username}@old.example",
             "permissions.user": {"role": "Contributor"}}
@@ -478,6 +479,11 @@ def test_existing_user_keeps_id_and_role(server, idp, admin_token):
     existing = r.json()
 
     token = idp.token(username, given_name="New", family_name="Name")
+    r = exchange(server, token)
+    assert r.status_code == 403 and "not linked" in r.text, show(r)
+    r = requests.post(server.url + "/@api/deki/site/identity-links", json={"issuer": idp.issuer, "subject": username, "username": username},
+                      headers=bearer(admin_token), timeout=10)
+    assert r.status_code == 201, show(r)
     doc = exchanged_user(exchange(server, token), token)
     assert (doc["@id"], doc["username"], doc["fullname"]) == (existing["@id"], username, "New Name")
     stored = admin_get_user(server, admin_token, existing["@id"]).json()

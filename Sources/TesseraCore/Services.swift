@@ -40,13 +40,13 @@ public struct Services: Sendable {
         self.settings = settings
         self.logger = logger
         let changes = store.changes
-        sites = SiteDirectory(store: store, changes: changes, now: now)
+        sites = SiteDirectory(store: store, changes: changes, masterKey: masterKey, now: now)
         directory = Directory(users: store, developerTokens: store, clients: store, changes: changes)
         revocations = RevocationList(store: store, changes: changes, now: now)
         audit = AuditLog(store: store, logger: logger)
         accounts = AccountService(users: store, directory: directory, hasher: hasher, throttle: throttle, settings: settings, logger: logger,
                                   revocations: revocations, now: now)
-        siteService = SiteService(store: store, hasher: hasher, now: now)
+        siteService = SiteService(store: store, hasher: hasher, masterKey: masterKey, now: now)
         credentials = CredentialService(directory: directory, masterKey: masterKey, settings: settings, now: now)
         developerTokens = DeveloperTokenService(store: store, users: store, directory: directory, credentials: credentials, audit: audit, now: now)
         keyRing = KeyRing(store: store, changes: changes, masterKey: masterKey, rotationPeriod: signingKeyRotation, refreshInterval: signingKeyRefresh,
@@ -57,7 +57,7 @@ public struct Services: Sendable {
         identityExchange = IdentityExchangeService(providers: store, users: store, directory: directory, audit: audit, fetch: fetchJWKS, now: now)
         clients = ClientAuthenticator(directory: directory, credentials: credentials, assertions: store, masterKey: masterKey, settings: settings,
                                       audit: audit, now: now)
-        consents = ConsentService(grants: store, tokens: cxoneTokens, audit: audit, now: now)
+        consents = ConsentService(grants: store, developerTokens: store, accessKeys: store, tokens: cxoneTokens, audit: audit, now: now)
         let codeGrant = AuthorizationCodeGrant(codes: store, directory: directory, tokens: cxoneTokens, now: now)
         let refreshGrant = RefreshTokenGrant(tokens: cxoneTokens)
         tokenEndpoint = TokenEndpoint(grants: [

@@ -12,6 +12,7 @@ public enum TesseraApp {
         let router = Router(context: TesseraContext.self)
         // Outermost: the access log, and deki errors for what no surface claims (an unknown path outside them).
         router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: ClientAddressMiddleware(proxies: services.settings.trustedProxies))
         router.add(middleware: WireErrorMiddleware(format: .deki, settings: services.settings))
         let table = RouteTable()
         let resolver = CallerResolver(services: services)
@@ -29,14 +30,16 @@ public enum TesseraApp {
         let deki = surface(.deki)
         deki.notFound(under: "/@api/deki")
         deki.notFound(under: "/@app")
-        UsersRoutes(services: services).registerSignIn(on: deki)
-        ExchangeRoutes(services: services).register(on: deki)
+        let signIn = deki.adding(CrossSiteRefusalMiddleware(services: services))
+        UsersRoutes(services: services).registerSignIn(on: signIn)
+        ExchangeRoutes(services: services).register(on: signIn)
         let dekiAPI = deki.adding(BrowserTokenPreflightMiddleware(credentials: services.credentials),
                                   CallerMiddleware(resolver: resolver, surface: .deki))
         UsersRoutes(services: services).register(on: dekiAPI)
         DeveloperTokensRoutes(services: services).register(on: dekiAPI)
         AuditRoutes(services: services).register(on: dekiAPI)
         LegacyTokenRoutes(services: services).register(on: dekiAPI)
+        IdentityLinkRoutes(services: services).register(on: dekiAPI)
         AuthorizationsRoutes(services: services).register(on: dekiAPI.adding(SignedInMiddleware()))
 
         // Expert's OAuth token endpoints: RFC 6749 errors; clients authenticate themselves.

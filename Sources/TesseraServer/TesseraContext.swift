@@ -12,8 +12,9 @@ public struct TesseraContext: RequestContext {
     public var caller: Caller?
     /// The scope of the access token the caller presented, if any (set by `CallerMiddleware`).
     public var scope: String?
-    /// The peer's IP address, used for sign-in throttling.
-    public let clientAddress: String
+    /// The client's IP address, used for sign-in throttling and the audit trail: the peer's, or what a trusted
+    /// proxy says it is (`ClientAddressMiddleware`).
+    public var clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

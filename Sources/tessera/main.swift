@@ -24,6 +24,15 @@ struct StoreOptions: ParsableArguments {
 
     var resolvedDataDir: String { dataDir ?? env("TESSERA_DATA_DIR") ?? "./tessera-data" }
     var resolvedDatabaseURL: String? { databaseURL ?? env("TESSERA_DATABASE_URL") }
+
+    /// The store, migrated, with every service over it (the master key from TESSERA_MASTER_KEY or the data directory).
+    func services(publicURL: String? = nil) async throws -> Services {
+        var configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 8080, dataDirectory: resolvedDataDir, publicURL: publicURL ?? env("TESSERA_PUBLIC_URL"),
+            databaseURL: resolvedDatabaseURL, adminPassword: nil, authTokenLifetime: 561_600, masterKey: env("TESSERA_MASTER_KEY"))
+        configuration.signingKeyRotation = 0
+        return try await TesseraServerRunner.openServices(configuration, logger: makeLogger())
+    }
 }
 
 func env(_ name: String) -> String? {
@@ -60,6 +69,10 @@ struct Serve: AsyncParsableCommand {
     var signingKeyRefresh: Int64?
     @Option(help: "JSON file of public endpoints per CXone area (env TESSERA_AREAS).")
     var areas: String?
+    @Option(help: "Reverse proxies (CIDR,...) whose Forwarded / X-Forwarded-For headers name the client (env TESSERA_TRUSTED_PROXIES).")
+    var trustedProxies: String?
+    @Option(help: "Days the audit trail keeps events (env TESSERA_AUDIT_RETENTION_DAYS, default 90).")
+    var auditRetentionDays: Int?
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -86,6 +99,12 @@ struct Serve: AsyncParsableCommand {
         configuration.signingKeyRotation = try seconds(signingKeyRotation, "TESSERA_SIGNING_KEY_ROTATION", default: 7_776_000,
                                                        range: 0...315_360_000, "signing key rotation")
         configuration.signingKeyRefresh = try seconds(signingKeyRefresh, "TESSERA_SIGNING_KEY_REFRESH", default: 60, range: 1...3600, "signing key refresh")
+        if let proxies = trustedProxies ?? env("TESSERA_TRUSTED_PROXIES") {
+            do { configuration.trustedProxies = try TrustedProxies(parsing: proxies) } catch { throw ValidationError("trusted proxies: \(error.message)") }
+        }
+        let retention = auditRetentionDays ?? env("TESSERA_AUDIT_RETENTION_DAYS").map { Int($0) ?? -1 } ?? 90
+        guard (1...36_500).contains(retention) else { throw ValidationError("audit retention must be 1 to 36500 days") }
+        configuration.auditRetentionDays = retention
         if let path = areas ?? env("TESSERA_AREAS") {
             do {
                 configuration.areas = try AreaEndpoints.load(json: try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -118,12 +137,8 @@ struct AdminOptions: ParsableArguments {
     var site: String?
 
     func open() async throws -> (Services, Site) {
-        var configuration = ServerConfiguration(
-            host: "127.0.0.1", port: 8080, dataDirectory: store.resolvedDataDir, publicURL: publicURL ?? env("TESSERA_PUBLIC_URL"),
-            databaseURL: store.resolvedDatabaseURL, adminPassword: nil, authTokenLifetime: 561_600, masterKey: env("TESSERA_MASTER_KEY"))
-        configuration.signingKeyRotation = 0
-        let services = try await TesseraServerRunner.openServices(configuration, logger: makeLogger())
-        let sites = try await services.store.sites()
+        let services = try await store.services(publicURL: publicURL)
+        let sites = try await services.sites.all()
         let chosen: Site?
         if let site {
             let host = Hostname.normalise(site)
@@ -411,21 +426,19 @@ struct SiteCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let logger = makeLogger()
-            let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: logger)
-            defer { Task { try? await db.close() } }
-            try await db.migrate(at: Date())
             let tenant: TenantProfile
             do { tenant = try TenantProfile.validated(businessUnit: businessUnit, area: area, cluster: cluster) } catch {
                 throw ValidationError(error.message)
             }
-            let created = try await SiteService(store: db, hasher: PasswordHasher())
+            let services = try await store.services()
+            defer { Task { try? await services.store.close() } }
+            let created = try await services.siteService
                 .createSite(name: name, hostnames: hostnames, adminPassword: env("TESSERA_ADMIN_PASSWORD"), tenant: tenant)
             print("Created site \(created.site.id.lowercasedString) (\(created.site.hostnames.joined(separator: ", ")))")
             if let password = created.generatedPassword {
                 print("Its administrator 'admin' has the password: \(password) (shown once)")
             }
-            try await db.close()
+            try await services.store.close()
         }
     }
 
@@ -447,7 +460,7 @@ struct SiteCommand: AsyncParsableCommand {
 
 struct IdentityProviderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "idp", abstract: "Manage the identity providers trusted for token exchange.",
-                                                    subcommands: [Add.self, List.self, Remove.self])
+                                                    subcommands: [Add.self, List.self, Remove.self, Link.self, Unlink.self, Links.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Trust an OpenID Connect provider's ID tokens.")
@@ -497,6 +510,48 @@ struct IdentityProviderCommand: AsyncParsableCommand {
                 throw ValidationError("no identity provider \(issuer)")
             }
             print("removed identity provider \(issuer)")
+        }
+    }
+
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let an identity of a trusted provider (its issuer and subject) act as an existing user in identity exchange.")
+        @Option(help: "The provider's issuer.") var issuer: String
+        @Option(help: "The identity's subject (the sub claim of its ID tokens).") var subject: String
+        @Option(help: "The local user it acts as.") var username: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let link = try await admin.with { services, site in
+                try await services.identityExchange.link(site: site, issuer: issuer, subject: subject, username: username, caller: nil,
+                                                         clientAddress: "command line")
+            }
+            print("linked \(issuer) \(subject) to user \(link.userID)")
+        }
+    }
+
+    struct Unlink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an identity's link to a user.")
+        @Option(help: "The provider's issuer.") var issuer: String
+        @Option(help: "The identity's subject.") var subject: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            try await admin.with { services, site in
+                try await services.identityExchange.unlink(site: site, issuer: issuer, subject: subject, caller: nil, clientAddress: "command line")
+            }
+            print("unlinked \(issuer) \(subject)")
+        }
+    }
+
+    struct Links: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the identities linked to users.")
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            for link in try await admin.with({ services, site in try await services.identityExchange.links(site: site, caller: nil) }) {
+                print("\(link.issuer)\t\(link.subject)\t\(link.userID)")
+            }
         }
     }
 }

@@ -80,27 +80,41 @@ import TesseraCore
 @Suite struct LoginThrottleTests {
     let policy = LoginThrottle.Policy(slowAfter: 2, blockAfter: 4, window: 60, blockFor: 30)
     let wide = LoginThrottle.Policy(slowAfter: 100, blockAfter: 1000, window: 60, blockFor: 30)
+    let guessing = LoginThrottle.Policy(slowAfter: 3, blockAfter: .max, window: 60, blockFor: 0, maxDelay: 1)
 
-    @Test func slowsThenBlocksThenForgives() throws {
+    @Test func slowsThenBlocksThePairThenForgives() throws {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: policy, address: wide, now: clock.reading)
+        let throttle = LoginThrottle(pair: policy, address: wide, account: wide, now: clock.reading)
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
         #expect(throttle.recordFailure(account: "a", address: "ip") > 0)
         try throttle.check(account: "a", address: "ip")
         _ = throttle.recordFailure(account: "a", address: "ip")
         #expect(throws: ServiceError.throttled(retryAfter: 30)) { try throttle.check(account: "a", address: "ip") }
-        // Another account from the same address is not blocked by it.
+        // Another account from the same address is not blocked by it; nor is the account from another address.
         try throttle.check(account: "b", address: "ip")
+        try throttle.check(account: "a", address: "other-ip")
         clock.advance(by: 31)
         try throttle.check(account: "a", address: "ip")
-        throttle.recordSuccess(account: "a")
+        throttle.recordSuccess(account: "a", address: "ip")
         #expect(throttle.recordFailure(account: "a", address: "ip") == 0)
+    }
+
+    @Test func failuresFromOtherAddressesNeverRefuseTheUser() throws {
+        let clock = TestClock()
+        let throttle = LoginThrottle(pair: policy, address: policy, account: guessing, now: clock.reading)
+        var delays: [TimeInterval] = []
+        for i in 0..<200 { delays.append(throttle.recordFailure(account: "victim", address: "attacker-\(i)")) }
+        // Every attacker address failed once: none is blocked, the victim's own address is not either.
+        #expect(throws: Never.self) { try throttle.check(account: "victim", address: "home") }
+        // But guessing at one account from many addresses is slowed down, capped at a second.
+        #expect(delays.suffix(10).allSatisfy { $0 == 1 })
+        #expect(delays.prefix(3).allSatisfy { $0 == 0 })
     }
 
     @Test func addressBlocksEveryAccount() {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: wide, address: policy, now: clock.reading)
+        let throttle = LoginThrottle(pair: wide, address: policy, account: wide, now: clock.reading)
         for i in 0..<4 { _ = throttle.recordFailure(account: "user\(i)", address: "10.0.0.1") }
         #expect(throws: ServiceError.self) { try throttle.check(account: "fresh", address: "10.0.0.1") }
         #expect(throws: Never.self) { try throttle.check(account: "fresh", address: "10.0.0.2") }
@@ -108,7 +122,7 @@ import TesseraCore
 
     @Test func windowExpiryResetsCount() {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: policy, address: wide, now: clock.reading)
+        let throttle = LoginThrottle(pair: policy, address: wide, account: wide, now: clock.reading)
         _ = throttle.recordFailure(account: "a", address: "ip")
         _ = throttle.recordFailure(account: "a", address: "ip")
         clock.advance(by: 61)
@@ -117,7 +131,7 @@ import TesseraCore
 
     @Test func memoryStaysBounded() throws {
         let clock = TestClock()
-        let throttle = LoginThrottle(account: policy, address: policy, maxEntries: 100, now: clock.reading)
+        let throttle = LoginThrottle(pair: policy, address: policy, account: policy, maxEntries: 100, now: clock.reading)
         for i in 0..<1000 { _ = throttle.recordFailure(account: "u\(i)", address: "a\(i)") }
         // The newest keys are still tracked.
         for _ in 0..<3 { _ = throttle.recordFailure(account: "u999", address: "a999") }

@@ -4,7 +4,13 @@ import TesseraCore
 @Suite struct HostPatternTests {
     @Test(arguments: [
         ("app.example.com", "https://app.example.com", true),
-        ("app.example.com", "http://APP.example.com", true),
+        // Plain http only where the pattern says so, or on a loopback host.
+        ("app.example.com", "http://APP.example.com", false),
+        ("http://app.example.com", "http://app.example.com", true),
+        ("https://app.example.com", "http://app.example.com", false),
+        ("https://app.example.com", "https://app.example.com", true),
+        ("localhost", "http://localhost", true),
+        ("*.example.com", "http://a.example.com", false),
         ("app.example.com", "https://app.example.com:8443", true),
         ("app.example.com:8443", "https://app.example.com:8443", true),
         ("app.example.com:8443", "https://app.example.com", false),
@@ -31,7 +37,7 @@ import TesseraCore
         #expect(parsed.matches(origin: origin) == expected)
     }
 
-    @Test(arguments: ["", "*", "*.", "**.example.com", "exa mple.com", "example", "a.*.com", "https://example.com", "example.com:0", "example.com:x", "[::1]"])
+    @Test(arguments: ["", "*", "*.", "**.example.com", "exa mple.com", "example", "a.*.com", "ftp://example.com", "https://", "example.com:0", "example.com:x", "[::1]"])
     func invalidPatterns(_ raw: String) {
         #expect(HostPattern.parse(raw) == nil)
     }

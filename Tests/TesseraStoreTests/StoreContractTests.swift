@@ -148,8 +148,8 @@ import TesseraStore
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
         let one = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
         let two = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
-        async let m1: Void = one.migrate(at: Date())
-        async let m2: Void = two.migrate(at: Date())
+        async let m1 = one.migrate(at: Date())
+        async let m2 = two.migrate(at: Date())
         _ = try await (m1, m2)
         let site = StoreFixtures.site(isDefault: true)
         #expect(try await one.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site)))

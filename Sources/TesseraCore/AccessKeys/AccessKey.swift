@@ -11,8 +11,14 @@ public struct AccessKey: Sendable, Equatable {
     public var isActive: Bool
     public var createdAt: Date
     public var lastUsedAt: Date?
+    /// Who created it, and through which application's token if one did (its consent being withdrawn deletes the key).
+    public var createdBy: Int?
+    public var createdByClient: String?
 
-    public init(siteID: UUID, id: String, userID: Int, secretHash: String, isActive: Bool, createdAt: Date, lastUsedAt: Date?) {
+    public init(siteID: UUID, id: String, userID: Int, secretHash: String, isActive: Bool, createdAt: Date, lastUsedAt: Date?, createdBy: Int? = nil,
+                createdByClient: String? = nil) {
+        self.createdBy = createdBy
+        self.createdByClient = createdByClient
         self.siteID = siteID
         self.id = id
         self.userID = userID

@@ -43,13 +43,15 @@ public final class AccessKeyService: Sendable {
         return user
     }
 
-    /// May the caller manage this user's keys?
+    /// May the caller manage this user's keys? Their own with "My Access Key" (or "Access Key"), anyone's with
+    /// "Access Key"; an application's token only with the administrative scope.
     public func authorize(_ caller: Caller, for user: User) throws(ServiceError) {
-        guard !caller.isAnonymous else { throw .unauthenticated("authentication required") }
-        if caller.user.id == user.id, caller.user.can(.myAccessKey) || caller.user.can(.accessKey) { return }
-        guard caller.user.can(.accessKey) else {
-            throw .forbidden(caller.user.id == user.id ? "the My Access Key permission is required"
-                                                       : "the Access Key permission is required to manage another user's keys")
+        if caller.user.id == user.id {
+            try caller.require(anyOf: [.myAccessKey, .accessKey])
+        } else {
+            do { try caller.require(.accessKey) } catch .forbidden {
+                throw .forbidden("the Access Key permission is required to manage another user's keys")
+            }
         }
     }
 
@@ -58,7 +60,7 @@ public final class AccessKeyService: Sendable {
         guard !user.isAnonymous else { throw ServiceError.invalidInput("the anonymous user cannot have access keys") }
         let secret = Self.newKeyText()
         let key = AccessKey(siteID: caller.site.id, id: Self.newKeyText(), userID: user.id, secretHash: secretHash(secret), isActive: true,
-                            createdAt: now(), lastUsedAt: nil)
+                            createdAt: now(), lastUsedAt: nil, createdBy: caller.user.id, createdByClient: caller.clientID)
         try await store.createAccessKey(key)
         record("access-key.create", caller: caller, key: key, clientAddress: clientAddress)
         return Created(key: key, secret: secret)
@@ -76,13 +78,12 @@ public final class AccessKeyService: Sendable {
 
     /// A page of keys: everyone's for "Access Key", else only the caller's own.
     public func list(caller: Caller, user: User?, offset: Int, limit: Int) async throws -> (keys: [AccessKey], total: Int) {
-        guard !caller.isAnonymous else { throw ServiceError.unauthenticated("authentication required") }
         if let user {
             try authorize(caller, for: user)
             return try await store.accessKeys(site: caller.site.id, userID: user.id, offset: offset, limit: limit)
         }
+        try caller.require(anyOf: [.myAccessKey, .accessKey])
         if caller.user.can(.accessKey) { return try await store.accessKeys(site: caller.site.id, userID: nil, offset: offset, limit: limit) }
-        guard caller.user.can(.myAccessKey) else { throw ServiceError.forbidden("the My Access Key permission is required") }
         return try await store.accessKeys(site: caller.site.id, userID: caller.user.id, offset: offset, limit: limit)
     }
 
@@ -133,7 +134,7 @@ public final class AccessKeyService: Sendable {
     /// `/authentication/v1/token/access-key`: tokens for an access key, with no client involved.
     public func exchange(id: String, secret: String, site: Site, clientAddress: String) async throws(OAuthError) -> IssuedTokens {
         let user = try await authenticate(id: id, secret: secret, site: site, clientAddress: clientAddress)
-        do { return try await tokens.issue(user: user, site: site, clientID: nil) } catch { throw OAuthError.serverError(error) }
+        do { return try await tokens.issue(user: user, site: site, clientID: nil, firstHand: true) } catch { throw OAuthError.serverError(error) }
     }
 
     private func record(_ action: String, caller: Caller, key: AccessKey, clientAddress: String) {

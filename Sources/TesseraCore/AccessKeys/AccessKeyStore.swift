@@ -10,4 +10,6 @@ public protocol AccessKeyStore: Sendable {
     /// Changes `isActive` and `lastUsedAt`. Throws `StoreError.notFound`.
     func updateAccessKey(_ key: AccessKey) async throws
     func deleteAccessKey(site: UUID, id: String) async throws -> Bool
+    /// Deletes the keys a user created through an application's token; returns how many.
+    func deleteAccessKeys(site: UUID, createdBy user: Int, client: String) async throws -> Int
 }

@@ -41,7 +41,7 @@ public final class AccountService: Sendable {
     /// Verifies a username and password. Failures are slowed down and then refused per account and per
     /// client address; `delay` of a failure is applied here, before the error is thrown.
     public func signIn(site: Site, username: String, password: String, clientAddress: String) async throws -> SignIn {
-        let accountKey = "\(site.id.uuidString)|\(username.lowercased())"
+        let accountKey = "\(site.id.uuidString)|\(Usernames.key(username))"
         try throttle.check(account: accountKey, address: clientAddress)
         guard password.utf8.count <= UserRules.maxPasswordBytes, username.count <= UserRules.maxUsernameLength else {
             throw ServiceError.unauthenticated("authentication failed")
@@ -61,7 +61,7 @@ public final class AccountService: Sendable {
         }
         guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
         guard user.role.allows(.login) else { throw ServiceError.forbidden("login access is required") }
-        throttle.recordSuccess(account: accountKey)
+        throttle.recordSuccess(account: accountKey, address: clientAddress)
         if outcome.needsRehash {
             // Parameters were raised since this hash was made: store a fresh one, keeping the security stamp
             // (the password itself did not change, so existing tokens stay valid).
@@ -83,13 +83,18 @@ public final class AccountService: Sendable {
     public func user(forAuthToken raw: String, site: Site) async throws -> User {
         guard let token = AuthToken.parse(raw) else { throw ServiceError.unauthenticated("invalid auth token") }
         guard token.expires > Int64(now().timeIntervalSince1970) else { throw ServiceError.unauthenticated("auth token expired") }
-        guard let user = try await directory.user(site: site.id, id: token.userID), !user.isAnonymous,
-              token.verifies(key: site.authTokenKey, siteID: site.id, securityStamp: user.securityStamp)
-        else { throw ServiceError.unauthenticated("invalid auth token") }
+        guard let user = try await directory.user(site: site.id, id: token.userID), !user.isAnonymous else {
+            throw ServiceError.unauthenticated("invalid auth token")
+        }
+        // A deactivated user is told so (403) whatever the token; once reactivated, tokens from before the
+        // deactivation stay void (the stamp was renewed).
+        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+        guard token.verifies(key: site.authTokenKey, siteID: site.id, securityStamp: user.securityStamp) else {
+            throw ServiceError.unauthenticated("invalid auth token")
+        }
         guard try await !revocations.isRevoked(site: site.id, Self.revocationReference(token)) else {
             throw ServiceError.unauthenticated("auth token revoked")
         }
-        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
         return user
     }
 
@@ -123,13 +128,14 @@ public final class AccountService: Sendable {
 
     public func createUser(_ fields: UserChanges, caller: Caller) async throws -> User {
         try caller.require(.admin)
-        guard let username = fields.username else { throw ServiceError.invalidInput("username is required") }
+        guard let username = fields.username.map(Usernames.normalised) else { throw ServiceError.invalidInput("username is required") }
         try UserRules.validateUsername(username)
         try UserRules.validateEmail(fields.email ?? "")
         try UserRules.validateFullName(fields.fullName ?? "")
         let role = try resolveRole(fields.roleName ?? Role.viewer.name)
         var passwordHash: String?
         if let password = fields.password {
+            try caller.requireFirstHand("setting a password")
             try UserRules.validatePassword(password)
             passwordHash = try await hashOrUnavailable(password)
         }
@@ -153,20 +159,31 @@ public final class AccountService: Sendable {
         if user.isAnonymous, changes != UserChanges() {
             throw ServiceError.invalidInput("the anonymous user cannot be changed")
         }
-        if let username = changes.username, username != user.username {
+        if let username = changes.username.map(Usernames.normalised), username != user.username {
             try UserRules.validateUsername(username)
             user.username = username
         }
         if let email = changes.email { try UserRules.validateEmail(email); user.email = email }
         if let fullName = changes.fullName { try UserRules.validateFullName(fullName); user.fullName = fullName }
         if let hasSeat = changes.hasSeat { user.hasSeat = hasSeat }
-        if let status = changes.status { user.status = status }
+        if let status = changes.status, status != user.status {
+            user.status = status
+            if status == .inactive {
+                // A deactivation ends what was issued before it: auth tokens and sign-in sessions (bound to the stamp),
+                // refresh-token families and access tokens (issued before `tokensValidAfter`).
+                user.securityStamp = Secrets.randomHex(16)
+                user.tokensValidAfter = CXoneTokenService.milliseconds(now())
+            }
+        }
         if let roleName = changes.roleName { user.roleName = try resolveRole(roleName).name }
         if let password = changes.password {
+            try caller.requireFirstHand("setting a password")
             try UserRules.validatePassword(password)
             user.passwordHash = try await hashOrUnavailable(password)
-            // A new stamp invalidates every auth token issued under the old password.
+            // A new stamp invalidates every auth token and sign-in session issued under the old password; access and
+            // refresh tokens issued before now are void too. Access keys are separate credentials and keep working.
             user.securityStamp = Secrets.randomHex(16)
+            user.tokensValidAfter = CXoneTokenService.milliseconds(now())
         }
         try await keepAnAdministrator(before: before, after: user)
         do {

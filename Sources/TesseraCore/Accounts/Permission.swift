@@ -29,6 +29,14 @@ public enum Permission: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// What an application's token reaches only with the administrative scope (`Scope.admin`).
+    public var isAdministrative: Bool {
+        switch self {
+        case .myAccessKey, .accessKey, .tokenAdministration, .admin: true
+        case .login, .browse, .read, .update, .subscribe: false
+        }
+    }
+
     private static let order = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
 
     public static func < (lhs: Permission, rhs: Permission) -> Bool {

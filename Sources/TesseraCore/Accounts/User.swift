@@ -25,12 +25,16 @@ public struct User: Sendable, Equatable {
     public var securityStamp: String
     public var createdAt: Date
     public var lastLoginAt: Date?
+    /// Milliseconds since 1970: access tokens and refresh tokens issued before this are void. A password change or a
+    /// deactivation sets it (checked from the cached user, with no store round trip).
+    public var tokensValidAfter: Int64
 
     public init(
         siteID: UUID, id: Int, guid: UUID, username: String, email: String, fullName: String,
         status: UserStatus, hasSeat: Bool, roleName: String, passwordHash: String?, securityStamp: String,
-        createdAt: Date, lastLoginAt: Date?
+        createdAt: Date, lastLoginAt: Date?, tokensValidAfter: Int64 = 0
     ) {
+        self.tokensValidAfter = tokensValidAfter
         self.siteID = siteID
         self.id = id
         self.guid = guid

@@ -69,6 +69,7 @@ public struct AppRegistration: Sendable, Equatable {
         client.origins = origins
         client.multiTenant = multiTenant
         client.isEnabled = isEnabled
+        client.scopes = scopes
         return client
     }
 }

@@ -26,10 +26,13 @@ public struct Application: Sendable, Equatable {
     public var logoutURIs: [String]
     /// Origins allowed to call the token, userinfo and JWKS endpoints from a browser (CORS).
     public var origins: [String]
+    /// The scopes (API groups) its registration asked for; a token issued to it carries at most these and `openid`.
+    public var scopes: [String]
 
     public init(siteID: UUID, clientID: String, name: String, type: ApplicationType, authMethod: ClientAuthMethod, secretSalt: String?,
                 redirectURIs: [String], multiTenant: Bool, isEnabled: Bool, createdAt: Date, trackingNumber: String? = nil,
-                environment: String = "", logoutURIs: [String] = [], origins: [String] = []) {
+                environment: String = "", logoutURIs: [String] = [], origins: [String] = [], scopes: [String] = []) {
+        self.scopes = scopes
         self.siteID = siteID
         self.clientID = clientID
         self.name = name

@@ -183,8 +183,8 @@ public final class RegistrationService: Sendable {
             registration.origins = try origins.map(checkedOrigin)
         }
         if let scopes = form.scopes {
-            guard scopes.count <= 50, scopes.allSatisfy({ !$0.isEmpty && $0.count <= 64 && !$0.contains(" ") }) else {
-                throw .invalidInput("scopes must be at most 50 names of 1 to 64 characters without spaces")
+            guard scopes.count <= 50, scopes.allSatisfy(Scope.isWellFormed) else {
+                throw .invalidInput("scopes must be at most 50 names of 1 to 64 letters, digits and . : _ -")
             }
             registration.scopes = scopes
         }
@@ -208,7 +208,7 @@ public final class RegistrationService: Sendable {
     static func checkedURIs(_ uris: [String], what: String) throws(ServiceError) -> [String] {
         guard uris.count <= 50 else { throw .invalidInput("at most 50 \(what)s") }
         for uri in uris {
-            guard uri.utf8.count <= 2048, let parts = URLComponents(string: uri), let scheme = parts.scheme?.lowercased(),
+            guard RedirectTarget.isClean(uri), let parts = URLComponents(string: uri), let scheme = parts.scheme?.lowercased(),
                   let host = parts.host?.lowercased(), !host.isEmpty, parts.fragment == nil, parts.user == nil, parts.password == nil,
                   scheme == "https" || (scheme == "http" && isLoopback(host))
             else {

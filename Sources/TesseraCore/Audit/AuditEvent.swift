@@ -1,9 +1,12 @@
 import Foundation
-import Logging
-import Synchronization
+import TesseraCrypto
 
 /// One entry of the audit trail. Never holds a secret: only ids, the kind of credential, an outcome and a reason.
 public struct AuditEvent: Sendable, Equatable {
+    /// The action of a refused credential. Refusals are kept in aggregate: one row per site, reason, client address
+    /// and minute, with a count, so a flood of bad credentials cannot flood the trail.
+    public static let refusal = "credential.refused"
+
     public var siteID: UUID
     public var id: Int64
     public var at: Date
@@ -17,9 +20,13 @@ public struct AuditEvent: Sendable, Equatable {
     public var clientAddress: String
     /// A short reason or description, safe to show to an administrator.
     public var detail: String
+    /// How many times this happened (refusals within the row's minute).
+    public var count: Int
+    /// Events with the same key are one row (refusals: site, minute, client address, reason).
+    public var aggregateKey: String?
 
     public init(siteID: UUID, id: Int64 = 0, at: Date = Date(), action: String, outcome: String, actorUserID: Int?, tokenID: Int?,
-                clientAddress: String, detail: String) {
+                clientAddress: String, detail: String, count: Int = 1) {
         self.siteID = siteID
         self.id = id
         self.at = at
@@ -27,7 +34,15 @@ public struct AuditEvent: Sendable, Equatable {
         self.outcome = outcome
         self.actorUserID = actorUserID
         self.tokenID = tokenID
-        self.clientAddress = clientAddress
+        self.clientAddress = String(clientAddress.prefix(64))
         self.detail = String(detail.prefix(500))
+        self.count = count
+        if action == Self.refusal {
+            let minute = Int64(at.timeIntervalSince1970) / 60
+            // The row's time is its minute; the key is a digest, so the index stays small whatever the reason says.
+            self.at = Date(timeIntervalSince1970: TimeInterval(minute * 60))
+            let parts = [siteID.lowercasedString, String(minute), self.clientAddress, self.detail, String(actorUserID ?? 0)]
+            self.aggregateKey = Secrets.hex(Secrets.sha256(Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16))
+        }
     }
 }

@@ -32,7 +32,12 @@ public final class AuditLog: Sendable {
                 state.dropped += 1
                 return false
             }
-            state.pending.append(event)
+            // Refusals of the same minute, address and reason become one row with a count.
+            if let key = event.aggregateKey, let index = state.pending.lastIndex(where: { $0.aggregateKey == key }) {
+                state.pending[index].count += event.count
+            } else {
+                state.pending.append(event)
+            }
             if state.scheduled { return false }
             state.scheduled = true
             return true
@@ -45,6 +50,11 @@ public final class AuditLog: Sendable {
                 await flush()
             }
         }
+    }
+
+    /// Forgets events older than the retention (days); returns how many. Run periodically by the server.
+    public func prune(retentionDays: Int, now: Date) async throws -> Int {
+        try await store.pruneAudit(before: now.addingTimeInterval(-Double(retentionDays) * 86_400))
     }
 
     /// Writes everything queued so far and waits until it, and any write already under way, is stored.

@@ -15,9 +15,12 @@ public struct AuthorizationCode: Sendable, Equatable {
     public var familyID: UUID
     public var createdAt: Date
     public var expiresAt: Date
+    /// The sign-in session (a hash of its MAC) the user authorized in.
+    public var signInSession: String?
 
     public init(hash: String, siteID: UUID, clientID: String, userID: Int, redirectURI: String, codeChallenge: String?, nonce: String?,
-                scope: String, authTime: Int64, familyID: UUID, createdAt: Date, expiresAt: Date) {
+                scope: String, authTime: Int64, familyID: UUID, createdAt: Date, expiresAt: Date, signInSession: String? = nil) {
+        self.signInSession = signInSession
         self.hash = hash
         self.siteID = siteID
         self.clientID = clientID

@@ -57,6 +57,9 @@ public final class AuthorizeService: Sendable {
         guard let redirectURI = p["redirect_uri"], !repeated.contains("redirect_uri") else {
             throw AuthorizePageError("The request has no redirect_uri.")
         }
+        guard RedirectTarget.isClean(redirectURI) else {
+            throw AuthorizePageError("The redirect_uri holds characters a redirect may not (control characters, spaces, backslashes).")
+        }
         guard client.allowsRedirect(to: redirectURI) else {
             throw AuthorizePageError("The redirect_uri is not registered for this application.")
         }
@@ -71,8 +74,13 @@ public final class AuthorizeService: Sendable {
         let scope: String
         switch flow {
         case .openID:
-            guard scopes.contains("openid") else { return fail("invalid_scope", "scope must contain openid") }
-            scope = "openid"
+            guard scopes.contains(Scope.openid) else { return fail("invalid_scope", "scope must contain openid") }
+            // openid, and what the application registered: nothing else.
+            let registered = Set(client.application?.scopes ?? [])
+            guard let extra = Optional(Set(scopes).subtracting([Scope.openid])), extra.isSubset(of: registered) else {
+                return fail("invalid_scope", "the application did not register every scope asked for")
+            }
+            scope = ([Scope.openid] + extra.sorted()).joined(separator: " ")
         case .expert:
             let asked = scopes.isEmpty ? ["profile"] : scopes
             guard asked.allSatisfy(DeviceFlowService.expertScopes.contains) else { return fail("invalid_scope", "scope may contain profile and seated") }
@@ -161,9 +169,14 @@ public final class AuthorizeService: Sendable {
         return (result.user, session)
     }
 
-    /// Ends a session everywhere (the cookie is also cleared by the caller).
+    /// Ends a sign-in session everywhere (the cookie is also cleared by the caller), and with it every session the
+    /// code flow started from it: their refresh tokens and the access tokens issued in them.
     public func signOut(_ session: SignInSession, site: Site) async throws {
-        try await revocations.revoke(Revocation(siteID: site.id, reference: Self.revocationReference(session), expiresAt: session.expires))
+        let reference = Self.revocationReference(session)
+        try await revocations.revoke(Revocation(siteID: site.id, reference: reference, expiresAt: session.expires))
+        for (site, family) in try await codes.revokeRefreshTokens(signInSession: reference) {
+            try await tokens.endSession(family: family, site: site)
+        }
     }
 
     // MARK: Deciding
@@ -185,11 +198,16 @@ public final class AuthorizeService: Sendable {
             if promptNone { return .redirect(error(request, "consent_required", "the user has not consented to this application")) }
             return .consent(request, user)
         }
-        return .redirect(try await code(request, user: user, authTime: current.authTime, site: site))
+        return .redirect(try await code(request, user: user, session: current, site: site))
     }
 
     /// The user's answer on the consent page.
     public func consent(_ request: AuthorizationRequest, user: User, session: SignInSession, allow: Bool, site: Site, clientAddress: String) async throws -> String {
+        if allow, Scope.set(request.scope).contains(Scope.admin), !user.role.allows(.admin) {
+            audit.record(AuditEvent(siteID: site.id, at: now(), action: "consent.deny", outcome: "refused", actorUserID: user.id, tokenID: nil,
+                                    clientAddress: clientAddress, detail: "client \(request.client.id): administrative scope, user not an administrator"))
+            return error(request, "access_denied", "only an administrator can grant administrative access")
+        }
         guard allow else {
             audit.record(AuditEvent(siteID: site.id, action: "consent.deny", outcome: "refused", actorUserID: user.id, tokenID: nil,
                                     clientAddress: clientAddress, detail: "client \(request.client.id)"))
@@ -198,27 +216,28 @@ public final class AuthorizeService: Sendable {
         try await consents.record(user: user, clientID: request.client.id, clientName: request.client.name, scope: request.scope, site: site)
         audit.record(AuditEvent(siteID: site.id, action: "consent.grant", outcome: "success", actorUserID: user.id, tokenID: nil,
                                 clientAddress: clientAddress, detail: "client \(request.client.id) scope \(request.scope)"))
-        return try await code(request, user: user, authTime: session.authTime, site: site)
+        return try await code(request, user: user, session: session, site: site)
     }
 
-    private func code(_ request: AuthorizationRequest, user: User, authTime: Int64, site: Site) async throws -> String {
+    private func code(_ request: AuthorizationRequest, user: User, session: SignInSession, site: Site) async throws -> String {
         if request.scope.split(separator: " ").contains("seated"), !user.hasSeat {
             return error(request, "invalid_scope", "the seated scope needs a user with a seat")
         }
         let raw = try await issueCode(client: request.client, user: user, redirectURI: request.redirectURI, codeChallenge: request.codeChallenge,
-                                      nonce: request.nonce, scope: request.scope, authTime: authTime, site: site)
+                                      nonce: request.nonce, scope: request.scope, authTime: session.authTime, site: site,
+                                      signInSession: Self.revocationReference(session))
         return Self.appendingQuery(to: request.redirectURI, [("code", raw), ("state", request.state)])
     }
 
     /// Stores a new authorization code (its keyed hash) for a signed-in user's consented request; returns the code.
     public func issueCode(client: OAuthClient, user: User, redirectURI: String, codeChallenge: String?, nonce: String?, scope: String,
-                          authTime: Int64, site: Site) async throws -> String {
+                          authTime: Int64, site: Site, signInSession: String? = nil) async throws -> String {
         let raw = Base64URL.encode(Secrets.randomBytes(32))
         let created = now()
         try await codes.insertAuthorizationCode(AuthorizationCode(
             hash: tokens.refreshHash(raw), siteID: site.id, clientID: client.id, userID: user.id, redirectURI: redirectURI,
             codeChallenge: codeChallenge, nonce: nonce, scope: scope, authTime: authTime, familyID: UUID(),
-            createdAt: created, expiresAt: created.addingTimeInterval(TimeInterval(Self.codeLifetime))))
+            createdAt: created, expiresAt: created.addingTimeInterval(TimeInterval(Self.codeLifetime)), signInSession: signInSession))
         return raw
     }
 

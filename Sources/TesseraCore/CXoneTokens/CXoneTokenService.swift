@@ -38,6 +38,8 @@ public final class CXoneTokenService: Sendable {
 
     var epoch: Int64 { Int64(now().timeIntervalSince1970) }
 
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
     // MARK: Claims
 
     /// The CXone claim set of a user, as the reference lists it (§2.10), without the time and audience claims.
@@ -93,22 +95,32 @@ public final class CXoneTokenService: Sendable {
     // MARK: Issuing
 
     /// Issues an access token, an id_token and (unless `refresh` is false) a refresh token of `family`.
+    /// `firstHand`: the user presented a credential of their own (an access key, a basic token); the tokens act with
+    /// the user's role. Otherwise they are an application's, limited to `scope`. `expiresBy` caps the access token's
+    /// expiry (a token exchange never outlives its subject). `signInSession` ties a code-flow session to the
+    /// sign-in it came from, so that signing out ends it.
     public func issue(user: User, site: Site, clientID: String?, scope: String = "openid", authTime: Int64? = nil, nonce: String? = nil,
-                      family: UUID = UUID(), refresh: Bool = true) async throws -> IssuedTokens {
+                      family: UUID = UUID(), refresh: Bool = true, firstHand: Bool = false, expiresBy: Int64? = nil,
+                      signInSession: String? = nil) async throws -> IssuedTokens {
         let key = try await keyRing.signingKey(site: site.id)
-        let iat = epoch
-        let lifetimes = expertLifetimes(scope: scope) ?? (settings.accessTokenLifetime, settings.refreshTokenLifetime)
+        let issuedAt = now()
+        let iat = Int64(issuedAt.timeIntervalSince1970)
+        // The jti says when, to the millisecond, the token was issued (see `User.tokensValidAfter`).
+        let issuedMillis = Self.milliseconds(issuedAt)
+        var lifetimes = expertLifetimes(scope: scope) ?? (settings.accessTokenLifetime, settings.refreshTokenLifetime)
+        if let expiresBy { lifetimes.access = max(0, min(lifetimes.access, expiresBy - iat)) }
         let exp = iat + lifetimes.access
         let claims = userClaims(user, site: site)
         let times: [(String, JSONValue)] = [("iat", .number(Double(iat))), ("exp", .number(Double(exp)))]
         var accessClaims = claims
         accessClaims.append(("aud", .string((clientID ?? Self.accessKeyAudience) + "@cxone")))
         accessClaims += times
-        accessClaims.append(("jti", .string(UUID().lowercasedString)))
+        accessClaims.append(("jti", .string(TimeOrderedID.make(milliseconds: issuedMillis).lowercasedString)))
         // The session (refresh-token family), so that revoking a refresh token reaches the access tokens issued with it.
         accessClaims.append(("sid", .string(family.lowercasedString)))
         accessClaims.append(("scope", .string(scope)))
         if let clientID { accessClaims.append(("client_id", .string(clientID))) }
+        if firstHand { accessClaims.append(("first_hand", .bool(true))) }
         accessClaims.append(("token_use", .string(TokenUse.access.rawValue)))
         let accessToken = try key.signJWT(claims: accessClaims)
 
@@ -126,7 +138,8 @@ public final class CXoneTokenService: Sendable {
             let raw = Base64URL.encode(Secrets.randomBytes(32))
             try await grants.insertRefreshToken(RefreshToken(
                 hash: refreshHash(raw), familyID: family, siteID: site.id, userID: user.id, clientID: clientID, scope: scope,
-                authTime: authTime ?? iat, createdAt: now(), expiresAt: Date(timeIntervalSince1970: TimeInterval(iat + lifetimes.refresh))
+                authTime: authTime ?? iat, createdAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(iat + lifetimes.refresh)),
+                firstHand: firstHand, signInSession: signInSession, issuedMillis: issuedMillis
             ))
             refreshToken = raw
         }
@@ -194,8 +207,13 @@ public final class CXoneTokenService: Sendable {
                 guard let user = try await directory.user(site: site.id, id: token.userID), user.status == .active, !user.isAnonymous else {
                     throw invalid
                 }
+                // A password change or a deactivation since this token was issued ended its session.
+                guard token.issuedMillis >= user.tokensValidAfter else {
+                    try? await endSession(family: token.familyID, site: token.siteID)
+                    throw invalid
+                }
                 return try await issue(user: user, site: site, clientID: token.clientID, scope: token.scope, authTime: token.authTime,
-                                       family: token.familyID)
+                                       family: token.familyID, firstHand: token.firstHand, signInSession: token.signInSession)
             } catch let error as OAuthError {
                 throw error
             } catch {
@@ -224,7 +242,8 @@ public final class CXoneTokenService: Sendable {
             throw ServiceError.unauthenticated("access token revoked")
         }
         return VerifiedAccessToken(user: user, clientID: jwt.claims["client_id"]?.string, scope: jwt.claims["scope"]?.string ?? "openid",
-                                   jti: jti, expires: jwt.time("exp") ?? 0, issuedAt: jwt.time("iat"))
+                                   jti: jti, expires: jwt.time("exp") ?? 0, issuedAt: jwt.time("iat"),
+                                   firstHand: jwt.claims["first_hand"] == .bool(true), sessionID: jwt.claims["sid"]?.string)
     }
 
     /// The user (guid) an id_token of this site names, read as a hint (`id_token_hint`): signature, issuer, tenant
@@ -261,6 +280,8 @@ public final class CXoneTokenService: Sendable {
         var userID: Int
         var guid: UUID
         var expires: Int64
+        /// When it was issued, in milliseconds: from its time-ordered jti, else its `iat`.
+        var issuedMillis: Int64
     }
 
     private let verified = Mutex<[String: Verified]>([:])
@@ -284,6 +305,9 @@ public final class CXoneTokenService: Sendable {
             throw ServiceError.unauthenticated("invalid access token")
         }
         guard user.status == .active else { throw ServiceError.unauthenticated(Self.deactivatedUser) }
+        guard checked.issuedMillis >= user.tokensValidAfter else {
+            throw ServiceError.unauthenticated("access token issued before a password change or a deactivation")
+        }
         return (checked.jwt, user)
     }
 
@@ -295,11 +319,12 @@ public final class CXoneTokenService: Sendable {
         else { throw invalid }
         guard jwt.claims["token_use"]?.string == use.rawValue, jwt.claims["iss"]?.string == settings.oidcIssuer(of: site),
               jwt.claims["tenantId"]?.string == site.id.lowercasedString,
-              let exp = jwt.time("exp"), exp > now, jwt.time("iat").map({ $0 <= now + 300 }) ?? false,
+              let exp = jwt.time("exp"), exp > now, let iat = jwt.time("iat"), iat <= now + 300,
               let agent = jwt.claims["icAgentId"]?.string, agent.utf8.count <= 10, let userID = Int(agent),
               let sub = jwt.claims["sub"]?.string, sub.hasPrefix("user:"), let guid = UUID(uuidString: String(sub.dropFirst(5)))
         else { throw ServiceError.unauthenticated("access token expired or not for this site") }
-        return Verified(jwt: jwt, site: site.id, kid: kid, use: use, userID: userID, guid: guid, expires: exp)
+        let issuedMillis = jwt.claims["jti"]?.string.flatMap(TimeOrderedID.milliseconds(of:)) ?? iat * 1000
+        return Verified(jwt: jwt, site: site.id, kid: kid, use: use, userID: userID, guid: guid, expires: exp, issuedMillis: issuedMillis)
     }
 
     /// True for a token signed by this service (an RS256 JWT of Tessera's), whichever kind it is.

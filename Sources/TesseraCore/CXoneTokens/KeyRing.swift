@@ -48,12 +48,24 @@ public final class KeyRing: Sendable {
         try await loaded(site: site).verifying
     }
 
-    /// The published key with this kid, re-reading the store once when it is not known (another instance may have
-    /// rotated a moment ago).
+    /// The published key with this kid, re-reading the store when it is not known (another instance may have rotated
+    /// a moment ago) — at most once per `unknownKidInterval` per site, so tokens naming made-up kids cannot make
+    /// every request a store round trip.
     public func verifyingKey(site: UUID, kid: String) async throws -> RSAVerifyingKey? {
         if let key = try await loaded(site: site).verifying.first(where: { $0.kid == kid }) { return key }
+        let current = now()
+        let mayReload = lastUnknownKidReload.withLock { last in
+            if let previous = last[site], current.timeIntervalSince(previous) < Self.unknownKidInterval { return false }
+            last[site] = current
+            return true
+        }
+        guard mayReload else { return nil }
         return try await loaded(site: site, reload: true).verifying.first { $0.kid == kid }
     }
+
+    /// Seconds between re-reads of a site's keys for an unknown kid.
+    public static let unknownKidInterval: TimeInterval = 5
+    private let lastUnknownKidReload = Mutex<[UUID: Date]>([:])
 
     /// Makes a new key current now; the old current key becomes the previous one. Returns the new kid.
     @discardableResult

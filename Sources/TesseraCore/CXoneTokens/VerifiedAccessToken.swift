@@ -11,4 +11,11 @@ public struct VerifiedAccessToken: Sendable {
     public var jti: String
     public var expires: Int64
     public var issuedAt: Int64?
+    /// Issued for a credential the user holds first-hand (acts with the user's role), not to an application's consent.
+    public var firstHand: Bool
+    /// The session (refresh-token family) it belongs to, as issued.
+    public var sessionID: String?
+
+    /// The scopes as a set; nil for a first-hand token (no limit beyond the user's role).
+    public var limitingScopes: Set<String>? { firstHand ? nil : Scope.set(scope) }
 }

@@ -18,6 +18,10 @@ public struct Settings: Sendable {
     public var basicTokenLifetime: Int64
     /// The public endpoints of each CXone area, for cxone-configuration and token claims.
     public var areas: AreaEndpoints
+    /// The reverse proxies whose forwarding headers name the client's address.
+    public var trustedProxies = TrustedProxies()
+    /// Days the audit trail keeps an event.
+    public var auditRetentionDays = 90
 
     public init(authTokenLifetime: Int64 = 561_600, publicURL: String, signatureWindow: Int64 = 300, accessTokenLifetime: Int64 = 3600,
                 refreshTokenLifetime: Int64 = 86_400, basicTokenLifetime: Int64 = 3600, areas: AreaEndpoints = AreaEndpoints()) {

@@ -23,10 +23,13 @@ public struct DeveloperToken: Sendable, Equatable {
     /// Server tokens with a long-term JWT: input of the JWT key's derivation. Renewing it revokes the old JWT.
     public var jwtSalt: String?
     public var createdBy: Int
+    /// The application whose token created it, when one did (its consent being withdrawn deletes the token).
+    public var createdByClient: String?
     public var createdAt: Date
 
     public init(siteID: UUID, id: Int, type: DeveloperTokenType, name: String, key: String, hosts: [String], restrictedUserID: Int?,
-                secretSalt: String?, secretHash: String?, jwtSalt: String?, createdBy: Int, createdAt: Date) {
+                secretSalt: String?, secretHash: String?, jwtSalt: String?, createdBy: Int, createdAt: Date, createdByClient: String? = nil) {
+        self.createdByClient = createdByClient
         self.siteID = siteID
         self.id = id
         self.type = type

@@ -75,6 +75,7 @@ public final class DeveloperTokenService: Sendable {
         }
         let token: DeveloperToken
         do {
+            draft.createdByClient = caller.clientID
             token = try await store.createDeveloperToken(draft)
         } catch StoreError.conflict {
             throw ServiceError.conflict("a developer token with this key already exists")

@@ -10,4 +10,6 @@ public protocol DeveloperTokenStore: Sendable {
     func updateDeveloperToken(_ token: DeveloperToken) async throws
     /// Returns false when there was no such token.
     func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool
+    /// Deletes the tokens a user created through an application's token; returns their ids.
+    func deleteDeveloperTokens(site: UUID, createdBy user: Int, client: String) async throws -> [Int]
 }

@@ -1,16 +1,32 @@
 import Foundation
 
 /// A host pattern of a browser or OAuth token: `example.com`, `*.example.com` (any subdomain, not the apex),
-/// optionally with `:port`.
+/// optionally with `:port`, and optionally with a scheme. Origins must be https unless the pattern says `http://`
+/// or names a loopback host: a plain-http page anyone on the path can rewrite must not borrow the token.
 public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
+    /// `http` or `https` when the pattern names one.
+    public var scheme: String?
     public var wildcard: Bool
     public var host: String
     public var port: Int?
 
-    public var description: String { (wildcard ? "*." : "") + host + (port.map { ":\($0)" } ?? "") }
+    public init(scheme: String? = nil, wildcard: Bool, host: String, port: Int?) {
+        self.scheme = scheme
+        self.wildcard = wildcard
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { (scheme.map { $0 + "://" } ?? "") + (wildcard ? "*." : "") + host + (port.map { ":\($0)" } ?? "") }
 
     public static func parse(_ raw: String) -> HostPattern? {
         var text = Hostname.trimSpaces(raw).lowercased()
+        var scheme: String?
+        for candidate in ["https", "http"] where text.hasPrefix(candidate + "://") {
+            scheme = candidate
+            text.removeFirst(candidate.count + 3)
+            break
+        }
         var wildcard = false
         if text.hasPrefix("*.") {
             wildcard = true
@@ -23,7 +39,7 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
             text = String(text[..<colon])
         }
         guard text.utf8.contains(UInt8(ascii: ".")) || text == "localhost", let host = Hostname.normalise(text), host == text, !text.hasPrefix("[") else { return nil }
-        return HostPattern(wildcard: wildcard, host: host, port: port)
+        return HostPattern(scheme: scheme, wildcard: wildcard, host: host, port: port)
     }
 
     /// Parses a comma list; throws for any entry that is not a pattern.
@@ -42,7 +58,13 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func matches(_ origin: Origin) -> Bool {
+        if origin.scheme == "http", scheme != "http", !Self.isLoopback(origin.host) { return false }
+        if scheme == "https", origin.scheme != "https" { return false }
         if let port, origin.port != port { return false }
         return wildcard ? origin.host.hasSuffix("." + host) : origin.host == host
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.hasSuffix(".localhost")
     }
 }

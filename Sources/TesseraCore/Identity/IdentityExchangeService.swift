@@ -75,6 +75,8 @@ public final class IdentityExchangeService: Sendable {
     /// What a validated ID token says about its user.
     public struct Identity: Sendable {
         public var provider: IdentityProvider
+        /// The provider's `sub`: with its issuer, what the identity is linked by.
+        public var subject: String
         public var username: String
         public var fullName: String
         public var email: String
@@ -104,6 +106,9 @@ public final class IdentityExchangeService: Sendable {
         if jwt.claims["nbf"] != nil {
             guard let nbf = jwt.time("nbf"), nbf <= epoch + Self.clockSkew else { throw ServiceError.forbidden("the ID token is not valid yet (nbf)") }
         }
+        guard let subject = jwt.claims["sub"]?.string, !subject.isEmpty, subject.utf8.count <= 255 else {
+            throw ServiceError.invalidInput("the ID token has no sub claim")
+        }
         let mapping = provider.claims
         guard let username = jwt.claims[mapping.username]?.string, !username.isEmpty else {
             throw ServiceError.invalidInput("the ID token has no \(mapping.username) claim for the username")
@@ -113,7 +118,8 @@ public final class IdentityExchangeService: Sendable {
         }
         let fullName = [given, family].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
         let email = jwt.claims[mapping.email]?.string ?? ""
-        return Identity(provider: provider, username: username, fullName: fullName, email: (try? UserRules.validateEmail(email)) != nil ? email : "")
+        return Identity(provider: provider, subject: subject, username: Usernames.normalised(username), fullName: fullName,
+                        email: (try? UserRules.validateEmail(email)) != nil ? email : "")
     }
 
     /// Validates the ID token and returns its user, created just in time or brought up to date (name, email).
@@ -132,10 +138,16 @@ public final class IdentityExchangeService: Sendable {
         }
     }
 
+    /// The user an identity is linked to, its name and e-mail brought up to date; or, for an identity never seen, a
+    /// new user linked to it. A username alone never adopts an account: when the name is taken by an account the
+    /// identity is not linked to, the exchange is refused (an administrator may link them).
     private func provision(_ identity: Identity, site: Site) async throws -> User {
-        try UserRules.validateUsername(identity.username)
-        if var user = try await directory.user(site: site.id, username: identity.username) {
-            guard user.status == .active, !user.isAnonymous else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+        let issuer = identity.provider.issuer
+        if let link = try await providers.identityLink(site: site.id, issuer: issuer, subject: identity.subject) {
+            guard var user = try await directory.user(site: site.id, id: link.userID), !user.isAnonymous else {
+                throw ServiceError.forbidden("the account linked to this identity no longer exists")
+            }
+            guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
             let fullName = (try? UserRules.validateFullName(identity.fullName)) != nil ? identity.fullName : user.fullName
             let email = identity.email.isEmpty ? user.email : identity.email
             if user.fullName != fullName || user.email != email {
@@ -145,8 +157,67 @@ public final class IdentityExchangeService: Sendable {
             }
             return user
         }
-        return try await directory.provisionUser(site: site.id, username: identity.username, fullName: identity.fullName, email: identity.email,
-                                                 now: now())
+        try UserRules.validateUsername(identity.username)
+        if try await directory.user(site: site.id, username: identity.username) != nil {
+            throw ServiceError.forbidden("the username '\(identity.username)' belongs to an account that is not linked to this identity; "
+                                         + "an administrator can link them")
+        }
+        let user: User
+        do {
+            user = try await directory.provisionUser(site: site.id, username: identity.username, fullName: identity.fullName,
+                                                     email: identity.email, now: now(), adoptExisting: false)
+        } catch StoreError.conflict {
+            throw ServiceError.forbidden("the username '\(identity.username)' belongs to an account that is not linked to this identity; "
+                                         + "an administrator can link them")
+        }
+        do {
+            try await providers.createIdentityLink(IdentityLink(siteID: site.id, issuer: issuer, subject: identity.subject, userID: user.id,
+                                                                createdAt: now()))
+        } catch StoreError.conflict {
+            // The same identity's first exchange ran twice at once: the other one linked it first.
+            return try await provision(identity, site: site)
+        }
+        return user
+    }
+
+    // MARK: Links
+
+    /// Links an identity to an existing user: an administrator's decision, made with their own credential (an
+    /// application's token never links), or the operator's at the command line (`caller` nil).
+    public func link(site: Site, issuer: String, subject: String, username: String, caller: Caller?, clientAddress: String) async throws
+        -> IdentityLink {
+        if let caller {
+            try caller.require(.admin)
+            try caller.requireFirstHand("linking an identity to an account")
+        }
+        guard try await providers.identityProviders(site: site.id).contains(where: { $0.issuer == issuer }) else {
+            throw ServiceError.notFound("no trusted identity provider with that issuer")
+        }
+        guard !subject.isEmpty, subject.utf8.count <= 255 else { throw ServiceError.invalidInput("subject must be 1 to 255 characters") }
+        guard let user = try await directory.user(site: site.id, username: Usernames.normalised(username)), !user.isAnonymous else {
+            throw ServiceError.notFound("no user \(username.prefix(64))")
+        }
+        let link = IdentityLink(siteID: site.id, issuer: issuer, subject: subject, userID: user.id, createdAt: now())
+        do { try await providers.createIdentityLink(link) } catch StoreError.conflict {
+            throw ServiceError.conflict("that identity is linked already; unlink it first")
+        }
+        audit.record(AuditEvent(siteID: site.id, at: now(), action: "identity.link", outcome: "success", actorUserID: caller?.user.id, tokenID: nil,
+                                clientAddress: clientAddress, detail: "issuer \(issuer.prefix(200)) linked to user \(user.id)"))
+        return link
+    }
+
+    public func unlink(site: Site, issuer: String, subject: String, caller: Caller?, clientAddress: String) async throws {
+        try caller?.require(.admin)
+        guard try await providers.deleteIdentityLink(site: site.id, issuer: issuer, subject: subject) else {
+            throw ServiceError.notFound("no such identity link")
+        }
+        audit.record(AuditEvent(siteID: site.id, at: now(), action: "identity.unlink", outcome: "success", actorUserID: caller?.user.id, tokenID: nil,
+                                clientAddress: clientAddress, detail: "issuer \(issuer.prefix(200))"))
+    }
+
+    public func links(site: Site, caller: Caller?) async throws -> [IdentityLink] {
+        try caller?.require(.admin)
+        return try await providers.identityLinks(site: site.id, userID: nil)
     }
 
     // MARK: Keys

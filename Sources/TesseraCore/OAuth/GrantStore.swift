@@ -19,6 +19,8 @@ public protocol GrantStore: Sendable {
     func revokeRefreshFamily(_ family: UUID) async throws
     /// Revokes the refresh tokens a client holds for a user; returns the families that had live ones.
     func revokeRefreshTokens(site: UUID, userID: Int, clientID: String) async throws -> [UUID]
+    /// Revokes the refresh tokens of the sessions a sign-in session started (logout); returns their families.
+    func revokeRefreshTokens(signInSession: String) async throws -> [(site: UUID, family: UUID)]
 
     func insertAuthorizationCode(_ code: AuthorizationCode) async throws
     /// Marks the code spent at `at` unless it already was, atomically, and says which it was.

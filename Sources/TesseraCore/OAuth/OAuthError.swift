@@ -27,6 +27,7 @@ public struct OAuthError: Error, Sendable {
         return error
     }
     public static func unauthorizedClient(_ d: String) -> OAuthError { OAuthError(code: "unauthorized_client", description: d) }
+    public static func invalidScope(_ d: String) -> OAuthError { OAuthError(code: "invalid_scope", description: d) }
     public static func unsupportedGrantType(_ d: String) -> OAuthError { OAuthError(code: "unsupported_grant_type", description: d) }
     public static func serverError(_ error: any Error) -> OAuthError {
         if let error = error as? OAuthError { return error }

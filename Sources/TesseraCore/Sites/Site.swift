@@ -8,7 +8,8 @@ public struct Site: Sendable, Equatable, Identifiable {
     public var hostnames: [String]
     /// The site that answers requests whose Host matches no other site. Exactly one site is the default.
     public var isDefault: Bool
-    /// Key of the HMAC that signs this site's auth tokens. Secret: never logged or rendered.
+    /// Key of the HMAC that signs this site's auth tokens, sign-in sessions and CSRF tokens. Secret: never logged or
+    /// rendered. In the store it is sealed (`SiteKeySeal`); `SiteDirectory` hands out sites with it opened.
     public var authTokenKey: [UInt8]
     public var createdAt: Date
     /// The site seen as a CXone tenant: business unit, area and cluster (the tenant id is `id`, its name `name`).

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TesseraCrypto
 
 /// Finds the site a request belongs to by its Host header, falling back to the default site.
 ///
@@ -18,6 +19,7 @@ public final class SiteDirectory: Sendable {
     }
 
     private let store: any SiteStore
+    private let seal: SiteKeySeal
     private let now: @Sendable () -> Date
     private let maxAge: TimeInterval
     private struct State {
@@ -28,8 +30,10 @@ public final class SiteDirectory: Sendable {
 
     private let state = Mutex(State())
 
-    public init(store: any SiteStore, changes: ChangeFeed, maxAge: TimeInterval = 5, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any SiteStore, changes: ChangeFeed, masterKey: MasterKey, maxAge: TimeInterval = 5,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.seal = SiteKeySeal(masterKey: masterKey)
         self.now = now
         self.maxAge = maxAge
         changes.subscribe { [weak self] change in
@@ -59,6 +63,9 @@ public final class SiteDirectory: Sendable {
 
     public func site(id: UUID) async throws -> Site? { try await load().byID[id] }
 
+    /// Every site, oldest first, with its key opened.
+    public func all() async throws -> [Site] { try await load().byID.values.sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) } }
+
     /// Forgets the cached copy so the next lookup reads the store (after a site was created or changed).
     public func invalidate() {
         state.withLock { state in
@@ -71,7 +78,14 @@ public final class SiteDirectory: Sendable {
         let now = self.now()
         let (cached, started) = state.withLock { ($0.snapshot, $0.generation) }
         if let current = cached, now.timeIntervalSince(current.loadedAt) < maxAge { return current }
-        let sites = try await store.sites()
+        let sites = try await store.sites().map { stored in
+            var site = stored
+            guard let key = seal.open(stored.authTokenKey, site: stored.id) else {
+                throw ServiceError.unavailable("a site's key cannot be opened with this master key")
+            }
+            site.authTokenKey = key
+            return site
+        }
         var byHost: [String: Site] = [:]
         for site in sites { for host in site.hostnames { byHost[host] = site } }
         let fresh = Snapshot(

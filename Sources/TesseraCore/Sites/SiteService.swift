@@ -5,11 +5,13 @@ import TesseraCrypto
 public struct SiteService: Sendable {
     private let store: any SiteStore
     private let hasher: PasswordHasher
+    private let seal: SiteKeySeal
     private let now: @Sendable () -> Date
 
-    public init(store: any SiteStore, hasher: PasswordHasher, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any SiteStore, hasher: PasswordHasher, masterKey: MasterKey, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.hasher = hasher
+        self.seal = SiteKeySeal(masterKey: masterKey)
         self.now = now
     }
 
@@ -24,8 +26,26 @@ public struct SiteService: Sendable {
     /// created a moment ago by another instance).
     public func bootstrapDefaultSite(name: String = "Default", adminPassword: String?) async throws -> Created? {
         let (site, users, generated) = try await draft(name: name, hostnames: [], isDefault: true, adminPassword: adminPassword)
-        guard try await store.bootstrapDefaultSite(site, users: users) else { return nil }
+        guard try await store.bootstrapDefaultSite(try sealed(site), users: users) else { return nil }
         return Created(site: site, generatedPassword: generated)
+    }
+
+    /// The site as the store keeps it: its auth-token key sealed.
+    private func sealed(_ site: Site) throws -> Site {
+        var stored = site
+        stored.authTokenKey = try seal.seal(site.authTokenKey, site: site.id)
+        return stored
+    }
+
+    /// Seals the auth-token keys that releases before sealing stored in clear; returns how many it sealed.
+    @discardableResult
+    public func sealStoredKeys() async throws -> Int {
+        var sealed = 0
+        for site in try await store.sites() where !SiteKeySeal.isSealed(site.authTokenKey) {
+            try await store.updateAuthTokenKey(site: site.id, try seal.seal(site.authTokenKey, site: site.id))
+            sealed += 1
+        }
+        return sealed
     }
 
     /// Creates a further site answering on the given host names.
@@ -39,7 +59,7 @@ public struct SiteService: Sendable {
         var (site, users, generated) = try await draft(name: name, hostnames: normalised, isDefault: false, adminPassword: adminPassword)
         site.tenant = tenant
         do {
-            try await store.createSite(site, users: users)
+            try await store.createSite(try sealed(site), users: users)
         } catch StoreError.conflict(let what) {
             throw ServiceError.conflict("host name already used by another site: \(what)")
         }

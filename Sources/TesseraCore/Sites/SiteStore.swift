@@ -15,4 +15,6 @@ public protocol SiteStore: Sendable {
     func updateBranding(site: UUID, _ branding: SiteBranding) async throws
     /// Changes a site's legacy-token settings. Throws `StoreError.notFound`.
     func updateLegacyTokens(site: UUID, _ settings: LegacyTokenSettings) async throws
+    /// Replaces a site's stored auth-token key (sealing one stored in clear). Throws `StoreError.notFound`.
+    func updateAuthTokenKey(site: UUID, _ stored: [UInt8]) async throws
 }

@@ -47,7 +47,7 @@ public final class Directory: Sendable {
             switch change {
             case .user(let site, let id):
                 if let user = state.users[site]?.removeValue(forKey: id) {
-                    state.usernames[site]?.removeValue(forKey: user.username.lowercased())
+                    state.usernames[site]?.removeValue(forKey: Usernames.key(user.username))
                 }
             case .developerTokens(let site):
                 state.tokens.removeValue(forKey: site)
@@ -77,7 +77,7 @@ public final class Directory: Sendable {
     }
 
     public func user(site: UUID, username: String) async throws -> User? {
-        let key = username.lowercased()
+        let key = Usernames.key(username)
         if changes.isLive,
            let hit = state.withLock({ state in state.usernames[site]?[key].flatMap { state.users[site]?[$0] } }) {
             return hit
@@ -96,7 +96,7 @@ public final class Directory: Sendable {
                 state.usernames[user.siteID] = [:]
             }
             state.users[user.siteID, default: [:]][user.id] = user
-            state.usernames[user.siteID, default: [:]][user.username.lowercased()] = user.id
+            state.usernames[user.siteID, default: [:]][Usernames.key(user.username)] = user.id
         }
     }
 

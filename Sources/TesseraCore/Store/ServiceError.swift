@@ -7,6 +7,9 @@ public enum ServiceError: Error, Sendable, Equatable {
     case unauthenticated(String)
     /// Valid credentials that are not allowed to do this (403).
     case forbidden(String)
+    /// A token issued to an application whose scopes do not reach this (403, RFC 6750 §3.1 `insufficient_scope`).
+    /// The value names the scope that would, or says why none does.
+    case insufficientScope(String)
     /// The thing asked for does not exist in this site (404).
     case notFound(String)
     /// The change conflicts with existing state (409).
@@ -22,6 +25,7 @@ extension ServiceError {
     public var message: String {
         switch self {
         case .invalidInput(let m), .unauthenticated(let m), .forbidden(let m), .notFound(let m), .conflict(let m), .unavailable(let m): m
+        case .insufficientScope(let scope): scope.contains(" ") ? scope : "the token's scopes do not reach this: \(scope) is required"
         case .throttled(let seconds): "throttled for \(seconds) s"
         }
     }

@@ -2,8 +2,9 @@ import Foundation
 
 /// Opening, migrating and closing a store, and the feed of what changed.
 public protocol StoreLifecycle: Sendable {
-    /// Applies pending schema migrations. Safe to call from several instances at once.
-    func migrate(at now: Date) async throws
+    /// Applies pending schema migrations. Safe to call from several instances at once. Returns notes for the operator
+    /// (what a migration found and left for a person to decide).
+    @discardableResult func migrate(at now: Date) async throws -> [String]
     /// Succeeds when the store answers a trivial query.
     func ping() async throws
     /// Releases connections. The store is unusable afterwards.

@@ -22,7 +22,7 @@ struct RegistrationRoutes {
 
     private func admin(_ context: TesseraContext) throws -> Caller {
         let caller = try context.requireCaller()
-        guard caller.user.can(.admin) else { throw ServiceError.forbidden("the Admin permission is required") }
+        try caller.require(.admin)
         return caller
     }
 
@@ -61,6 +61,8 @@ struct RegistrationRoutes {
         let tracking = String(id[..<dash])
         switch id[id.index(after: dash)...] {
         case "approve":
+            // Approval issues client secrets: an administrator's own act, not an application's.
+            try caller.requireFirstHand("approving an application")
             let (approved, secrets) = try await services.registrations.approve(site: caller.site, trackingNumber: tracking, actor: caller.user.id,
                                                                                clientAddress: context.clientAddress)
             return CXoneIO.json(describe(approved, secrets: secrets), headers: CXoneIO.noStore)

@@ -35,9 +35,9 @@ struct TokenRoutes {
     /// The "Generate Key" button: a basic token for a signed-in user who may manage access keys.
     private func basicToken(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let caller = try context.requireCaller()
-        guard caller.user.can(.myAccessKey) || caller.user.can(.accessKey) else {
-            throw ServiceError.forbidden("the My Access Key or Access Key permission is required")
-        }
+        try caller.require(anyOf: [.myAccessKey, .accessKey])
+        // A basic token starts a first-hand session: a person's own act (seed 003), never an application's.
+        try caller.requireFirstHand("generating a key")
         let token = try await services.cxoneTokens.basicToken(user: caller.user, site: caller.site)
         services.audit.record(AuditEvent(siteID: caller.site.id, action: "basic-token.create", outcome: "success", actorUserID: caller.user.id,
                                          tokenID: nil, clientAddress: context.clientAddress, detail: "Generate Key"))
@@ -57,7 +57,7 @@ struct TokenRoutes {
             do { user = try await services.cxoneTokens.verifyBasicToken(raw, site: site) } catch is ServiceError {
                 throw OAuthError.invalidGrant("the basic token is invalid or expired")
             }
-            tokens = try await services.cxoneTokens.issue(user: user, site: site, clientID: nil)
+            tokens = try await services.cxoneTokens.issue(user: user, site: site, clientID: nil, firstHand: true)
         } else {
             tokens = try await services.cxoneTokens.refresh(raw, site: site, clientID: nil)
         }

@@ -86,7 +86,8 @@ struct CallerResolver: Sendable {
                     kind = "access token"
                     do {
                         let verified = try await services.cxoneTokens.verifyAccessToken(token, site: site)
-                        caller = Caller(site: site, user: verified.user, kind: .accessToken)
+                        caller = Caller(site: site, user: verified.user, kind: .accessToken, scopes: verified.limitingScopes,
+                                        clientID: verified.clientID)
                         scope = verified.scope
                     } catch ServiceError.unauthenticated(let reason) where !cxoneSurface {
                         // Expert's surface answers every JWT that does not verify as seed 001's table does.
@@ -143,15 +144,9 @@ struct CallerResolver: Sendable {
         }
         let refused = ServiceError.forbidden("origin \(origin.prefix(200)) is not allowed for this browser token")
         guard let parsed = Origin.parse(origin) else { throw refused }
-        if isSameOrigin(parsed, request: request, site: site) { return nil }
+        if SameOrigin.holds(parsed, request: request, site: site, settings: services.settings) { return nil }
         guard token.allows(parsed) else { throw refused }
         return origin
-    }
-
-    /// The Origin is this server: the request's own Host (host and port), or the site's base URL.
-    private func isSameOrigin(_ parsed: Origin, request: Request, site: Site) -> Bool {
-        if let authority = request.head.authority, let own = Origin.parse(parsed.scheme + "://" + authority), own == parsed { return true }
-        return Origin.parse(services.settings.baseURL(of: site)) == parsed
     }
 
     /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.

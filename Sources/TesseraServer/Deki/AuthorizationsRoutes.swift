@@ -15,6 +15,7 @@ struct AuthorizationsRoutes {
 
     private func authorizations(_ context: TesseraContext) async throws -> Response {
         let caller = try context.requireCaller()
+        try caller.require(scope: Scope.admin)
         let grants = try await services.consents.authorizations(user: caller.user, site: caller.site)
         let items: [JSONValue] = grants.map { grant in
             .object([("clientId", .string(grant.clientID)), ("name", .string(grant.clientName)), ("scope", .string(grant.scope)),
@@ -26,6 +27,7 @@ struct AuthorizationsRoutes {
 
     private func withdraw(_ context: TesseraContext) async throws -> Response {
         let caller = try context.requireCaller()
+        try caller.require(scope: Scope.admin)
         try await services.consents.withdraw(user: caller.user, clientID: try context.parameters.require("clientId"), site: caller.site,
                                              clientAddress: context.clientAddress)
         return Response(status: .noContent)

@@ -29,7 +29,7 @@ struct DeveloperTokensRoutes {
             hosts: document.childText("host"), restrictedUserID: restricted ?? nil, generateJWT: try Self.flag(document.childText("generate-jwt"))
         )
         let issued = try await services.developerTokens.create(draft, caller: caller, clientAddress: context.clientAddress)
-        return DekiOutput.response(node(issued, site: caller.site), format: format)
+        return Self.secret(DekiOutput.response(node(issued, site: caller.site), format: format))
     }
 
     private func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
@@ -62,7 +62,7 @@ struct DeveloperTokensRoutes {
             generateJWT: try Self.flag(document.childText("generate-jwt"))
         )
         let issued = try await services.developerTokens.update(id, changes: changes, caller: caller, clientAddress: context.clientAddress)
-        return DekiOutput.response(node(issued, site: caller.site), format: format)
+        return Self.secret(DekiOutput.response(node(issued, site: caller.site), format: format))
     }
 
     private func delete(_ request: Request, _ context: TesseraContext) async throws -> Response {
@@ -88,6 +88,13 @@ struct DeveloperTokensRoutes {
             ("id", String(token.id)), ("type", token.type.rawValue), ("date", Self.rfc1123(token.createdAt)),
             ("href", "\(services.settings.baseURL(of: site))/@api/deki/site/developer-tokens/\(token.id)"),
         ], children: children)
+    }
+
+    /// An answer that may carry a secret or a JWT: never stored by a cache.
+    static func secret(_ response: Response) -> Response {
+        var response = response
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     static func rfc1123(_ date: Date) -> String {

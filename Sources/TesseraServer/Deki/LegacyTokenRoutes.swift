@@ -24,6 +24,8 @@ struct LegacyTokenRoutes {
     private func update(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(.admin)
+        // The site API key impersonates anyone: only an administrator's own credential turns it on.
+        try caller.requireFirstHand("changing the legacy-token settings")
         var buffer = try await request.body.collect(upTo: Limits.maxBodyBytes)
         guard let object = JSONValue.parseObject(buffer.readBytes(length: buffer.readableBytes) ?? []),
               case .bool(let enabled)? = object["enabled"]

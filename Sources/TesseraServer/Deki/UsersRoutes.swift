@@ -80,9 +80,7 @@ struct UsersRoutes {
     /// A redirect target is accepted when it is a path on this server or an absolute URL on one of the site's
     /// hosts or the public URL's host.
     private func safeRedirect(_ target: String, site: Site) throws -> String {
-        guard target.utf8.count <= 2048, !target.contains(where: { $0.isNewline || $0 == "\\" }) else {
-            throw ServiceError.invalidInput("redirect is not a valid address")
-        }
+        guard RedirectTarget.isClean(target) else { throw ServiceError.invalidInput("redirect is not a valid address") }
         if target.hasPrefix("/"), !target.hasPrefix("//") { return target }
         guard let url = URLComponents(string: target), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host.flatMap(Hostname.normalise)

@@ -61,10 +61,21 @@ struct GatewayRoutes {
         return Response(status: .ok, headers: headers)
     }
 
-    /// A username as a header value: percent-encoded when it holds anything but visible ASCII.
+    /// A username as a header value, unambiguous: every byte outside RFC 3986's unreserved set (`%` included) is
+    /// percent-encoded, so no two names give the same header and none can smuggle a separator.
     static func headerSafe(_ value: String) -> String {
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return value }
-        return value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for byte in value.utf8 {
+            let unreserved = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+            if unreserved {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded()
+            }
+        }
+        return out
     }
 
     private static func refusal(_ status: HTTPResponse.Status, code: String, description: String, headers: HTTPFields = [:]) -> Response {
@@ -72,4 +83,9 @@ struct GatewayRoutes {
         fields[.cacheControl] = "no-store"
         return CXoneIO.json([("error", .string(code)), ("error_description", .string(description))], status: status, headers: fields)
     }
+}
+
+private extension String {
+    /// Two hex digits.
+    func leftPadded() -> String { count == 1 ? "0" + self : self }
 }

@@ -32,6 +32,11 @@ struct WireError {
                 let challenge = json ? "Bearer realm=\"Tessera\", error=\"invalid_token\"" : "Basic realm=\"Tessera\""
                 return WireError(status: .unauthorized, code: "invalid_token", message: m, headers: [.wwwAuthenticate: challenge])
             case .forbidden(let m): return WireError(status: .forbidden, code: "access_denied", message: m)
+            case .insufficientScope(let scope):
+                // RFC 6750 §3.1; the scope parameter names the scope that would reach this, when there is one.
+                let named = Scope.isWellFormed(scope) ? ", scope=\"\(scope)\"" : ""
+                let challenge: HTTPFields = json ? [.wwwAuthenticate: "Bearer realm=\"Tessera\", error=\"insufficient_scope\"\(named)"] : [:]
+                return WireError(status: .forbidden, code: "insufficient_scope", message: error.message, headers: challenge)
             case .notFound(let m): return WireError(status: .notFound, code: "not_found", message: m)
             case .conflict(let m): return WireError(status: .conflict, code: "conflict", message: m)
             case .throttled(let seconds):

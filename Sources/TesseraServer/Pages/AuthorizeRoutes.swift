@@ -144,12 +144,35 @@ struct AuthorizeRoutes {
         return Page.render(site: site, title: "Sign in", body: body, status: status, cookies: csrf.newCookie.map { [$0] } ?? [])
     }
 
+    /// What each scope lets the application do, in plain words, for the consent page.
+    static func consentLine(_ scope: String) -> String {
+        switch scope {
+        case Scope.openid: "<li>know who you are (your name, e-mail and tenant)</li>"
+        case Scope.profile: "<li>read and write your account data and view private content</li>"
+        case Scope.seated: "<li>use your seat (Pro member access)</li>"
+        case Scope.admin:
+            "<li id=\"admin-scope\"><strong>administer this site as you</strong>: create and delete developer tokens and access keys, "
+                + "change users and their roles, approve applications and read the audit trail — everything your administrator role allows</li>"
+        default: "<li>call the <code>\(Page.escape(scope))</code> API as you</li>"
+        }
+    }
+
     private func consentPage(_ request: AuthorizationRequest, user: User, site: Site, csrf: Page.CSRF, cookies: [Cookie]) -> Response {
-        let what = request.flow == .openID
-            ? "<li>know who you are (your name, e-mail and tenant)</li><li>call the API as you</li>"
-            : request.scope.split(separator: " ").map { scope in
-                scope == "seated" ? "<li>use your seat (Pro member access)</li>" : "<li>read and write your account data and view private content</li>"
-            }.joined()
+        let scopes = request.scope.split(separator: " ").map(String.init)
+        let what = scopes.map(Self.consentLine).joined()
+        if scopes.contains(Scope.admin), !user.role.allows(.admin) {
+            let body = """
+                <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>
+                <p><strong id="client-name">\(Page.escape(request.client.name))</strong> asks for administrative access, which only an
+                administrator can grant.</p>
+                <ul>\(what)</ul>
+                <form method="post" id="consent">
+                \(carried(request, dropLoginPrompt: true))\(Page.hidden("step", "consent"))\(Page.hidden("csrf", csrf.token(site: site)))
+                <button type="submit" name="decision" value="deny" id="deny">Back to the application</button>
+                </form>
+                """
+            return Page.render(site: site, title: "Administrative access", body: body, cookies: cookies + (csrf.newCookie.map { [$0] } ?? []))
+        }
         let body = """
             <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>
             <p><strong id="client-name">\(Page.escape(request.client.name))</strong> asks to:</p>
@@ -176,6 +199,9 @@ struct AuthorizeRoutes {
         let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         var target: String?
         if let uri = form["post_logout_redirect_uri"] {
+            guard RedirectTarget.isClean(uri) else {
+                return Page.error(site: site, message: "The post_logout_redirect_uri holds characters a redirect may not.")
+            }
             var clientID = form["client_id"]
             if let hint = form["id_token_hint"] {
                 guard await services.cxoneTokens.idTokenHint(hint, site: site) != nil, let audience = services.cxoneTokens.idTokenAudience(hint) else {

@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var signingKeyRotation: Int64 = 90 * 86_400
     public var signingKeyRefresh: Int64 = 60
     public var areas = AreaEndpoints()
+    public var trustedProxies = TrustedProxies()
+    public var auditRetentionDays = 90
 
     public init(host: String, port: Int, dataDirectory: String, publicURL: String?, databaseURL: String?,
                 adminPassword: String?, authTokenLifetime: Int64, masterKey: String? = nil, signatureWindow: Int64 = 300) {

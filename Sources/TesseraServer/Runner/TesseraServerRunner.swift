@@ -14,16 +14,21 @@ public enum TesseraServerRunner {
     public static func openServices(_ configuration: ServerConfiguration, logger: Logger) async throws -> Services {
         let store = try StoreFactory.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         do {
-            try await store.migrate(at: Date())
+            for note in try await store.migrate(at: Date()) { logger.warning("migration: \(note)") }
             let masterKey = try MasterKey.load(hex: configuration.masterKey, directory: configuration.dataDirectory)
             guard try await store.masterKeyFingerprint(proposed: masterKey.fingerprint) == masterKey.fingerprint else {
                 throw MasterKeyError("this database was set up with a different master key: give every instance the same TESSERA_MASTER_KEY")
             }
-            let settings = Settings(authTokenLifetime: configuration.authTokenLifetime, publicURL: configuration.effectivePublicURL,
+            var settings = Settings(authTokenLifetime: configuration.authTokenLifetime, publicURL: configuration.effectivePublicURL,
                                     signatureWindow: configuration.signatureWindow, accessTokenLifetime: configuration.accessTokenLifetime,
                                     refreshTokenLifetime: configuration.refreshTokenLifetime, areas: configuration.areas)
-            return Services(store: store, settings: settings, masterKey: masterKey, signingKeyRotation: configuration.signingKeyRotation,
-                            signingKeyRefresh: configuration.signingKeyRefresh, logger: logger, fetchJWKS: JWKSFetcher.fetch)
+            settings.trustedProxies = configuration.trustedProxies
+            settings.auditRetentionDays = configuration.auditRetentionDays
+            let services = Services(store: store, settings: settings, masterKey: masterKey, signingKeyRotation: configuration.signingKeyRotation,
+                                    signingKeyRefresh: configuration.signingKeyRefresh, logger: logger, fetchJWKS: JWKSFetcher.fetch)
+            let sealed = try await services.siteService.sealStoredKeys()
+            if sealed > 0 { logger.notice("sealed the auth-token keys of \(sealed) site(s) under the master key") }
+            return services
         } catch {
             try? await store.close()
             throw error
@@ -45,15 +50,17 @@ public enum TesseraServerRunner {
                 }
             }
             // The default site's signing key is made (or rotated when due) now rather than by the first token request.
-            if let site = try await store.sites().first(where: \.isDefault) { _ = try await services.keyRing.signingKey(site: site.id) }
-            for site in try await store.sites() where site.legacyTokens.enabled { services.legacyTokens.warn(site) }
+            if let site = try await services.sites.all().first(where: \.isDefault) { _ = try await services.keyRing.signingKey(site: site.id) }
+            for site in try await services.sites.all() where site.legacyTokens.enabled { services.legacyTokens.warn(site) }
             let app = TesseraApp.application(services: services, host: configuration.host, port: configuration.port, logger: logger) { port in
                 print("Tessera serving on \(settings.publicURL) (listening on \(configuration.host):\(port))")
                 fflush(nil)
             }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: StoreCloser(store: store, audit: services.audit, logger: logger)), .init(service: app)],
+                    services: [.init(service: StoreCloser(store: store, audit: services.audit, logger: logger)),
+                               .init(service: AuditPruner(audit: services.audit, retentionDays: settings.auditRetentionDays, logger: logger)),
+                               .init(service: app)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )

@@ -64,35 +64,46 @@ final class PostgresDatabase: SQLDatabase {
     func execute(_ sql: SQL) async throws -> Int {
         try await Self.mapErrors {
             try await self.client.withConnection { connection in
-                try await Connection(connection: connection, logger: self.logger, announced: nil).execute(sql)
+                try await Connection(connection: connection, logger: self.logger, announced: nil, echoes: nil).execute(sql)
             }
         }
     }
 
     func announce(_ change: StoreChange) async throws {
-        try await execute("SELECT pg_notify(\(Self.channel), \(change.payload))")
-        publishLocally([change])
+        // Expected before the NOTIFY is sent: its echo may arrive before this call returns.
+        echoes.expect(change.payload)
+        do {
+            try await execute("SELECT pg_notify(\(Self.channel), \(change.payload))")
+        } catch {
+            echoes.forget(change.payload)
+            throw error
+        }
+        changes.publish(change)
     }
 
     func transaction<T: Sendable>(exclusive key: Int64?, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let announced = Announced()
-        let result = try await Self.mapErrors {
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                let executor = Connection(connection: connection, logger: self.logger, announced: announced)
-                if let key { try await executor.execute("SELECT pg_advisory_xact_lock(\(key))") }
-                return try await body(executor)
+        let result: T
+        do {
+            result = try await Self.mapErrors {
+                try await self.client.withTransaction(logger: self.logger) { connection in
+                    let executor = Connection(connection: connection, logger: self.logger, announced: announced, echoes: self.echoes)
+                    if let key { try await executor.execute("SELECT pg_advisory_xact_lock(\(key))") }
+                    return try await body(executor)
+                }
             }
+        } catch {
+            // Rolled back: no NOTIFY of ours will echo. An equal change of another instance may have been taken for
+            // our echo meanwhile, so the caches forget these anyway (forgetting more than needed is harmless).
+            for change in announced.changes {
+                echoes.forget(change.payload)
+                changes.publish(change)
+            }
+            throw error
         }
-        publishLocally(announced.changes)
+        // This instance's caches learn of its own committed changes at once, not a NOTIFY round trip later.
+        for change in announced.changes { changes.publish(change) }
         return result
-    }
-
-    /// This instance's caches learn of its own committed changes at once, not a NOTIFY round trip later.
-    private func publishLocally(_ changes: [StoreChange]) {
-        for change in changes {
-            echoes.expect(change.payload)
-            self.changes.publish(change)
-        }
     }
 
     func close() async throws {
@@ -108,6 +119,7 @@ final class PostgresDatabase: SQLDatabase {
         let logger: Logger
         /// What the transaction announced, to publish locally once it commits.
         let announced: Announced?
+        let echoes: Echoes?
         var dialect: SQLDialect { .postgres }
 
         func read(_ sql: SQL) async throws -> [SQLRow] {
@@ -122,8 +134,9 @@ final class PostgresDatabase: SQLDatabase {
 
         /// NOTIFY inside a transaction is delivered when it commits.
         func announce(_ change: StoreChange) async throws {
-            try await execute("SELECT pg_notify(\(PostgresDatabase.channel), \(change.payload))")
+            echoes?.expect(change.payload)
             announced?.add(change)
+            try await execute("SELECT pg_notify(\(PostgresDatabase.channel), \(change.payload))")
         }
     }
 
@@ -186,9 +199,10 @@ final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// The payloads this instance published itself and expects back from NOTIFY. NOTIFY delivers in commit order and
-    /// a local publish follows its own commit, so dropping the first equal payload that arrives after it never drops
-    /// a change the caches have not already seen. Forgotten after a while (the listener may have been down).
+    /// The payloads this instance announced itself and expects back from NOTIFY: each is published locally once its
+    /// transaction ends, so its echo is dropped. Should an equal change of another instance be taken for the echo,
+    /// the local publish — which follows both commits — has the caches forget the same entries anyway. Forgotten
+    /// after a while (the listener may have been down).
     final class Echoes: Sendable {
         private let pending = Mutex<[(payload: String, at: ContinuousClock.Instant)]>([])
 
@@ -197,6 +211,13 @@ final class PostgresDatabase: SQLDatabase {
             pending.withLock { list in
                 list.removeAll { now - $0.at > .seconds(30) }
                 if list.count < 10_000 { list.append((payload, now)) }
+            }
+        }
+
+        /// A change that will not be announced after all (its transaction rolled back).
+        func forget(_ payload: String) {
+            pending.withLock { list in
+                if let index = list.lastIndex(where: { $0.payload == payload }) { list.remove(at: index) }
             }
         }
 

@@ -5,8 +5,9 @@ import TesseraCore
 extension SQLStore: AccessKeyStore {
     public func createAccessKey(_ key: AccessKey) async throws {
         try await db.execute("""
-            INSERT INTO access_keys (id, site_id, user_id, secret_hash, is_active, created_at, last_used_at)
-            VALUES (\(key.id), \(key.siteID), \(key.userID), \(key.secretHash), \(key.isActive), \(key.createdAt), \(key.lastUsedAt))
+            INSERT INTO access_keys (id, site_id, user_id, secret_hash, is_active, created_at, last_used_at, created_by, created_by_client)
+            VALUES (\(key.id), \(key.siteID), \(key.userID), \(key.secretHash), \(key.isActive), \(key.createdAt), \(key.lastUsedAt),
+                    \(key.createdBy), \(key.createdByClient))
             """)
     }
 
@@ -27,12 +28,17 @@ extension SQLStore: AccessKeyStore {
             """, announcing: nil)
     }
 
+    public func deleteAccessKeys(site: UUID, createdBy user: Int, client: String) async throws -> Int {
+        try await db.execute("DELETE FROM access_keys WHERE site_id = \(site) AND created_by = \(user) AND created_by_client = \(client)")
+    }
+
     public func deleteAccessKey(site: UUID, id: String) async throws -> Bool {
         try await db.execute("DELETE FROM access_keys WHERE site_id = \(site) AND id = \(id)") > 0
     }
 
     private static func accessKey(_ row: SQLRow) throws -> AccessKey {
         AccessKey(siteID: try row.uuid("site_id"), id: try row.string("id"), userID: try row.int("user_id"), secretHash: try row.string("secret_hash"),
-                  isActive: try row.bool("is_active"), createdAt: try row.date("created_at"), lastUsedAt: try row.optionalDate("last_used_at"))
+                  isActive: try row.bool("is_active"), createdAt: try row.date("created_at"), lastUsedAt: try row.optionalDate("last_used_at"),
+                  createdBy: try row.optionalInt("created_by"), createdByClient: try row.optionalString("created_by_client"))
     }
 }

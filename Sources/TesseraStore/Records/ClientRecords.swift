@@ -13,10 +13,10 @@ extension SQLStore: ClientStore {
     private static func insert(_ a: Application, on tx: any SQLExecutor) async throws {
         try await tx.execute("""
             INSERT INTO applications (client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at,
-                                      tracking_number, environment, logout_uris, origins)
+                                      tracking_number, environment, logout_uris, origins, scopes)
             VALUES (\(a.clientID), \(a.siteID), \(a.name), \(a.type.rawValue), \(a.authMethod.rawValue), \(a.secretSalt),
                     \(StoredList.encode(a.redirectURIs)), \(a.multiTenant), \(a.isEnabled), \(a.createdAt), \(a.trackingNumber), \(a.environment),
-                    \(StoredList.encode(a.logoutURIs)), \(StoredList.encode(a.origins)))
+                    \(StoredList.encode(a.logoutURIs)), \(StoredList.encode(a.origins)), \(StoredList.encode(a.scopes)))
             """)
     }
 
@@ -60,7 +60,7 @@ extension SQLStore: ClientStore {
             try await tx.execute("""
                 UPDATE applications SET name = \(r.name), redirect_uris = \(StoredList.encode(r.redirectURIs)),
                     logout_uris = \(StoredList.encode(r.logoutURIs)), origins = \(StoredList.encode(r.origins)), multi_tenant = \(r.multiTenant),
-                    is_enabled = \(r.isEnabled)
+                    is_enabled = \(r.isEnabled), scopes = \(StoredList.encode(r.scopes))
                 WHERE tracking_number = \(r.trackingNumber) AND site_id = \(r.siteID)
                 """)
             try await tx.announce(.applications)
@@ -84,7 +84,8 @@ extension SQLStore: ClientStore {
             secretSalt: try row.optionalString("secret_salt"), redirectURIs: StoredList.decode(try row.string("redirect_uris")),
             multiTenant: try row.bool("multi_tenant"), isEnabled: try row.bool("is_enabled"), createdAt: try row.date("created_at"),
             trackingNumber: try row.optionalString("tracking_number"), environment: try row.string("environment"),
-            logoutURIs: StoredList.decode(try row.string("logout_uris")), origins: StoredList.decode(try row.string("origins")))
+            logoutURIs: StoredList.decode(try row.string("logout_uris")), origins: StoredList.decode(try row.string("origins")),
+            scopes: StoredList.decode(try row.string("scopes")))
     }
 
     private static func registration(_ row: SQLRow) throws -> AppRegistration {

@@ -9,9 +9,10 @@ extension SQLStore: DeveloperTokenStore {
             stored.id = try await Self.nextID("next_token_id", site: token.siteID, on: tx)
             try await tx.execute("""
                 INSERT INTO developer_tokens (site_id, id, type, name, key, hosts, restricted_user_id, secret_salt, secret_hash, jwt_salt,
-                                              created_by, created_at)
+                                              created_by, created_at, created_by_client)
                 VALUES (\(stored.siteID), \(stored.id), \(stored.type.rawValue), \(stored.name), \(stored.key), \(stored.hosts.joined(separator: ",")),
-                        \(stored.restrictedUserID), \(stored.secretSalt), \(stored.secretHash), \(stored.jwtSalt), \(stored.createdBy), \(stored.createdAt))
+                        \(stored.restrictedUserID), \(stored.secretSalt), \(stored.secretHash), \(stored.jwtSalt), \(stored.createdBy), \(stored.createdAt),
+                        \(stored.createdByClient))
                 """)
             try await tx.announce(.developerTokens(site: stored.siteID))
             return stored
@@ -25,7 +26,8 @@ extension SQLStore: DeveloperTokenStore {
                 siteID: site, id: try row.int("id"), type: type, name: try row.string("name"), key: try row.string("key"),
                 hosts: try row.string("hosts").split(separator: ",").map(String.init), restrictedUserID: try row.optionalInt("restricted_user_id"),
                 secretSalt: try row.optionalString("secret_salt"), secretHash: try row.optionalString("secret_hash"),
-                jwtSalt: try row.optionalString("jwt_salt"), createdBy: try row.int("created_by"), createdAt: try row.date("created_at"))
+                jwtSalt: try row.optionalString("jwt_salt"), createdBy: try row.int("created_by"), createdAt: try row.date("created_at"),
+                createdByClient: try row.optionalString("created_by_client"))
         }
     }
 
@@ -35,6 +37,16 @@ extension SQLStore: DeveloperTokenStore {
                 secret_salt = \(token.secretSalt), secret_hash = \(token.secretHash), jwt_salt = \(token.jwtSalt)
             WHERE site_id = \(token.siteID) AND id = \(token.id)
             """, announcing: .developerTokens(site: token.siteID))
+    }
+
+    public func deleteDeveloperTokens(site: UUID, createdBy user: Int, client: String) async throws -> [Int] {
+        try await db.transaction { tx in
+            let ids = try await tx.write("""
+                DELETE FROM developer_tokens WHERE site_id = \(site) AND created_by = \(user) AND created_by_client = \(client) RETURNING id
+                """).map { try $0.int("id") }
+            if !ids.isEmpty { try await tx.announce(.developerTokens(site: site)) }
+            return ids
+        }
     }
 
     public func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool {

@@ -29,8 +29,10 @@ extension SQLStore: GrantStore {
 
     public func insertRefreshToken(_ t: RefreshToken) async throws {
         try await db.execute("""
-            INSERT INTO refresh_tokens (token_hash, family_id, site_id, user_id, client_id, scope, auth_time, created_at, expires_at)
-            VALUES (\(t.hash), \(t.familyID), \(t.siteID), \(t.userID), \(t.clientID), \(t.scope), \(t.authTime), \(t.createdAt), \(t.expiresAt))
+            INSERT INTO refresh_tokens (token_hash, family_id, site_id, user_id, client_id, scope, auth_time, created_at, expires_at, first_hand,
+                                        sign_in_session, issued_ms)
+            VALUES (\(t.hash), \(t.familyID), \(t.siteID), \(t.userID), \(t.clientID), \(t.scope), \(t.authTime), \(t.createdAt), \(t.expiresAt),
+                    \(t.firstHand), \(t.signInSession), \(t.issuedMillis))
             """)
     }
 
@@ -65,10 +67,22 @@ extension SQLStore: GrantStore {
         }
     }
 
+    public func revokeRefreshTokens(signInSession: String) async throws -> [(site: UUID, family: UUID)] {
+        try await db.transaction { tx in
+            let families = try await tx.read("""
+                SELECT DISTINCT site_id, family_id FROM refresh_tokens WHERE sign_in_session = \(signInSession) AND NOT revoked
+                """).map { (site: try $0.uuid("site_id"), family: try $0.uuid("family_id")) }
+            try await tx.execute("UPDATE refresh_tokens SET revoked = \(true) WHERE sign_in_session = \(signInSession)")
+            return families
+        }
+    }
+
     private static func refreshToken(_ row: SQLRow) throws -> RefreshToken {
         RefreshToken(hash: try row.string("token_hash"), familyID: try row.uuid("family_id"), siteID: try row.uuid("site_id"),
                      userID: try row.int("user_id"), clientID: try row.optionalString("client_id"), scope: try row.string("scope"),
-                     authTime: try row.int64("auth_time"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"))
+                     authTime: try row.int64("auth_time"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+                     firstHand: try row.bool("first_hand"), signInSession: try row.optionalString("sign_in_session"),
+                     issuedMillis: try row.optionalInt64("issued_ms"))
     }
 
     // MARK: Authorization codes
@@ -76,9 +90,9 @@ extension SQLStore: GrantStore {
     public func insertAuthorizationCode(_ c: AuthorizationCode) async throws {
         try await db.execute("""
             INSERT INTO authorization_codes (code_hash, site_id, client_id, user_id, redirect_uri, code_challenge, nonce, scope, auth_time,
-                                             family_id, created_at, expires_at)
+                                             family_id, created_at, expires_at, sign_in_session)
             VALUES (\(c.hash), \(c.siteID), \(c.clientID), \(c.userID), \(c.redirectURI), \(c.codeChallenge), \(c.nonce), \(c.scope), \(c.authTime),
-                    \(c.familyID), \(c.createdAt), \(c.expiresAt))
+                    \(c.familyID), \(c.createdAt), \(c.expiresAt), \(c.signInSession))
             """)
     }
 
@@ -93,7 +107,8 @@ extension SQLStore: GrantStore {
         AuthorizationCode(hash: try row.string("code_hash"), siteID: try row.uuid("site_id"), clientID: try row.string("client_id"),
                           userID: try row.int("user_id"), redirectURI: try row.string("redirect_uri"), codeChallenge: try row.optionalString("code_challenge"),
                           nonce: try row.optionalString("nonce"), scope: try row.string("scope"), authTime: try row.int64("auth_time"),
-                          familyID: try row.uuid("family_id"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"))
+                          familyID: try row.uuid("family_id"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+                          signInSession: try row.optionalString("sign_in_session"))
     }
 
     // MARK: Device requests

@@ -26,3 +26,32 @@ extension SQLStore: IdentityProviderStore {
         try await db.execute("DELETE FROM identity_providers WHERE site_id = \(site) AND issuer = \(issuer)") > 0
     }
 }
+
+/// Links from external identities to local users.
+extension SQLStore {
+    public func createIdentityLink(_ link: IdentityLink) async throws {
+        try await db.execute("""
+            INSERT INTO identity_links (site_id, issuer, subject, user_id, created_at)
+            VALUES (\(link.siteID), \(link.issuer), \(link.subject), \(link.userID), \(link.createdAt))
+            """)
+    }
+
+    public func identityLink(site: UUID, issuer: String, subject: String) async throws -> IdentityLink? {
+        try await db.readOne("SELECT * FROM identity_links WHERE site_id = \(site) AND issuer = \(issuer) AND subject = \(subject)")
+            .map(Self.identityLink)
+    }
+
+    public func identityLinks(site: UUID, userID: Int?) async throws -> [IdentityLink] {
+        let filter: SQL = userID.map { (id: Int) -> SQL in "site_id = \(site) AND user_id = \(id)" } ?? "site_id = \(site)"
+        return try await db.read("SELECT * FROM identity_links WHERE \(filter) ORDER BY created_at, issuer, subject").map(Self.identityLink)
+    }
+
+    public func deleteIdentityLink(site: UUID, issuer: String, subject: String) async throws -> Bool {
+        try await db.execute("DELETE FROM identity_links WHERE site_id = \(site) AND issuer = \(issuer) AND subject = \(subject)") > 0
+    }
+
+    private static func identityLink(_ row: SQLRow) throws -> IdentityLink {
+        IdentityLink(siteID: try row.uuid("site_id"), issuer: try row.string("issuer"), subject: try row.string("subject"),
+                     userID: try row.int("user_id"), createdAt: try row.date("created_at"))
+    }
+}

@@ -69,3 +69,9 @@ extension SQLStore: SiteStore {
                          announcing: .sites)
     }
 }
+
+extension SQLStore {
+    public func updateAuthTokenKey(site: UUID, _ stored: [UInt8]) async throws {
+        try await update("UPDATE sites SET auth_token_key = \(stored) WHERE id = \(site)", announcing: .sites)
+    }
+}

@@ -3,8 +3,8 @@ import TesseraCore
 
 /// Users, by site.
 extension SQLStore: UserStore {
-    /// The key of case-insensitive username uniqueness.
-    static func usernameKey(_ username: String) -> String { username.lowercased() }
+    /// The key of username uniqueness: the same rule as every cache's (`Usernames.key`).
+    static func usernameKey(_ username: String) -> String { Usernames.key(username) }
 
     public func createUser(_ user: User) async throws -> User {
         try await db.transaction { tx in
@@ -19,10 +19,10 @@ extension SQLStore: UserStore {
     static func insert(_ user: User, on tx: any SQLExecutor) async throws {
         try await tx.execute("""
             INSERT INTO users (site_id, id, guid, username, username_key, email, full_name, status, has_seat, role, password_hash,
-                               security_stamp, created_at, last_login_at)
+                               security_stamp, created_at, last_login_at, tokens_valid_after)
             VALUES (\(user.siteID), \(user.id), \(user.guid), \(user.username), \(usernameKey(user.username)), \(user.email), \(user.fullName),
                     \(user.status.rawValue), \(user.hasSeat), \(user.roleName), \(user.passwordHash), \(user.securityStamp), \(user.createdAt),
-                    \(user.lastLoginAt))
+                    \(user.lastLoginAt), \(user.tokensValidAfter))
             """)
     }
 
@@ -50,7 +50,8 @@ extension SQLStore: UserStore {
         try await update("""
             UPDATE users SET username = \(user.username), username_key = \(Self.usernameKey(user.username)), email = \(user.email),
                 full_name = \(user.fullName), status = \(user.status.rawValue), has_seat = \(user.hasSeat), role = \(user.roleName),
-                password_hash = \(user.passwordHash), security_stamp = \(user.securityStamp), last_login_at = \(user.lastLoginAt)
+                password_hash = \(user.passwordHash), security_stamp = \(user.securityStamp), last_login_at = \(user.lastLoginAt),
+                tokens_valid_after = \(user.tokensValidAfter)
             WHERE site_id = \(user.siteID) AND id = \(user.id)
             """, announcing: .user(site: user.siteID, id: user.id))
     }
@@ -65,6 +66,6 @@ extension SQLStore: UserStore {
                     email: try row.string("email"), fullName: try row.string("full_name"), status: status, hasSeat: try row.bool("has_seat"),
                     roleName: try row.string("role"), passwordHash: try row.optionalString("password_hash"),
                     securityStamp: try row.string("security_stamp"), createdAt: try row.date("created_at"),
-                    lastLoginAt: try row.optionalDate("last_login_at"))
+                    lastLoginAt: try row.optionalDate("last_login_at"), tokensValidAfter: try row.int64("tokens_valid_after"))
     }
 }

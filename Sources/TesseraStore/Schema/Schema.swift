@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// The schema as numbered steps, each written once for both dialects (column types come from the dialect). A
 /// released step is never edited: add a new one. `Migrator` applies the steps a database lacks.
 enum Schema {
@@ -6,11 +8,21 @@ enum Schema {
         /// nil: both dialects; otherwise the one dialect the step concerns (the other records it as applied).
         let only: SQLDialect?
         let statements: @Sendable (SQLDialect) -> [String]
+        /// A step that must read rows and decide (written in Swift, once); returns notes for the operator.
+        let code: (@Sendable (any SQLExecutor) async throws -> [String])?
 
         init(_ version: Int, only: SQLDialect? = nil, _ statements: @escaping @Sendable (SQLDialect) -> [String]) {
             self.version = version
             self.only = only
             self.statements = statements
+            self.code = nil
+        }
+
+        init(_ version: Int, code: @escaping @Sendable (any SQLExecutor) async throws -> [String]) {
+            self.version = version
+            self.only = nil
+            self.statements = { _ in [] }
+            self.code = code
         }
     }
 
@@ -266,5 +278,64 @@ enum Schema {
             "ALTER TABLE refresh_tokens ALTER COLUMN family_id TYPE UUID USING family_id::uuid",
             "ALTER TABLE authorization_codes ALTER COLUMN family_id TYPE UUID USING family_id::uuid",
         ] },
+        // Scopes, first-hand sessions, what an application's token created, identity links, aggregated refusals.
+        Step(7) { d in [
+            "ALTER TABLE users ADD COLUMN tokens_valid_after \(d.int) NOT NULL DEFAULT 0",
+            "ALTER TABLE refresh_tokens ADD COLUMN first_hand \(d.bool) NOT NULL DEFAULT \(d.falseLiteral)",
+            "ALTER TABLE refresh_tokens ADD COLUMN sign_in_session TEXT",
+            "ALTER TABLE refresh_tokens ADD COLUMN issued_ms \(d.int)",
+            // Sessions no application started (an access key's, a basic token's) and those of back-end applications'
+            // password grant were started with the user's own key.
+            """
+            UPDATE refresh_tokens SET first_hand = \(d.trueLiteral)
+            WHERE client_id IS NULL OR client_id IN (SELECT client_id FROM applications WHERE type = 'backend')
+            """,
+            "CREATE INDEX refresh_tokens_by_sign_in ON refresh_tokens (sign_in_session)",
+            "ALTER TABLE authorization_codes ADD COLUMN sign_in_session TEXT",
+            "ALTER TABLE developer_tokens ADD COLUMN created_by_client TEXT",
+            "ALTER TABLE access_keys ADD COLUMN created_by \(d.int)",
+            "ALTER TABLE access_keys ADD COLUMN created_by_client TEXT",
+            "ALTER TABLE applications ADD COLUMN scopes TEXT NOT NULL DEFAULT '[]'",
+            """
+            UPDATE applications SET scopes = (SELECT r.scopes FROM app_registrations r WHERE r.tracking_number = applications.tracking_number)
+            WHERE EXISTS (SELECT 1 FROM app_registrations r WHERE r.tracking_number = applications.tracking_number)
+            """,
+            """
+            CREATE TABLE identity_links (
+                site_id \(d.uuid) NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+                issuer TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                user_id \(d.int) NOT NULL,
+                created_at \(d.int) NOT NULL,
+                PRIMARY KEY (site_id, issuer, subject)
+            )
+            """,
+            "ALTER TABLE audit_events ADD COLUMN count \(d.int) NOT NULL DEFAULT 1",
+            "ALTER TABLE audit_events ADD COLUMN aggregate_key TEXT",
+            "CREATE UNIQUE INDEX audit_events_by_aggregate ON audit_events (aggregate_key)",
+            "CREATE INDEX audit_events_by_time ON audit_events (at)",
+        ] },
+        // Usernames are NFC and keyed by NFC lower case. A name whose normal form is another user's is reported and
+        // left as it is: merging two accounts is an administrator's decision.
+        Step(8, code: Self.normaliseUsernames),
     ]
+
+    @Sendable static func normaliseUsernames(_ db: any SQLExecutor) async throws -> [String] {
+        var notes: [String] = []
+        for row in try await db.read("SELECT site_id, id, username, username_key FROM users ORDER BY site_id, id") {
+            let (site, id, name) = (try row.uuid("site_id"), try row.int("id"), try row.string("username"))
+            let normal = Usernames.normalised(name)
+            let key = Usernames.key(normal)
+            let storedKey = try row.string("username_key")
+            // Bytes, not Swift's canonical equivalence: the store compares bytes.
+            guard !normal.utf8.elementsEqual(name.utf8) || !key.utf8.elementsEqual(storedKey.utf8) else { continue }
+            if let clash = try await db.readOne("SELECT id FROM users WHERE site_id = \(site) AND username_key = \(key) AND id <> \(id)") {
+                notes.append("user \(id) of site \(site.uuidString.lowercased()) has a username whose normal form (NFC) is the name of user "
+                             + "\(try clash.int("id")); it was left unchanged: rename one of them")
+                continue
+            }
+            try await db.execute("UPDATE users SET username = \(normal), username_key = \(key) WHERE site_id = \(site) AND id = \(id)")
+        }
+        return notes
+    }
 }

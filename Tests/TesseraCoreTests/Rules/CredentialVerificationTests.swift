@@ -80,20 +80,31 @@ import TesseraTestSupport
         #expect(try await accounts.user(forAuthToken: auth, site: w.site).id == bob.id)
         let access = try await w.services.cxoneTokens.issue(user: bob, site: w.site, clientID: nil).accessToken
         #expect(try await w.services.cxoneTokens.verifyAccessToken(access, site: w.site).user.id == bob.id)
-        // A password change ends the auth tokens issued before it (their MAC covers the security stamp).
+        // A password change ends the auth tokens issued before it (their MAC covers the security stamp) and the access
+        // tokens too (issued before `tokensValidAfter`).
+        w.clock.advance(by: 1)
         _ = try await accounts.updateUser(.id(bob.id), changes: UserChanges(password: "a-new-password-2"), caller: w.adminCaller)
         await World.expectRefusal(\.isUnauthenticated) { _ = try await accounts.user(forAuthToken: auth, site: w.site) }
+        await World.expectRefusal(\.isUnauthenticated) { _ = try await w.services.cxoneTokens.verifyAccessToken(access, site: w.site) }
         let renewed = accounts.issueToken(site: w.site, user: try #require(try await w.store.user(site: w.site.id, id: bob.id))).string
         #expect(try await accounts.user(forAuthToken: renewed, site: w.site).id == bob.id)
-        // A deactivated user: 403 for the auth token, 401 for the access token.
+        // A deactivated user: 403 for the auth token, 401 for the access token. Reactivated, what was issued before the
+        // deactivation stays void; what is issued after works.
+        let fresh = try await w.services.cxoneTokens.issue(user: try #require(try await w.store.user(site: w.site.id, id: bob.id)), site: w.site,
+                                                           clientID: nil).accessToken
+        w.clock.advance(by: 1)
         _ = try await accounts.updateUser(.id(bob.id), changes: UserChanges(status: .inactive), caller: w.adminCaller)
         await World.expectRefusal(\.isForbidden) { _ = try await accounts.user(forAuthToken: renewed, site: w.site) }
-        await World.expectRefusal(\.isUnauthenticated) { _ = try await w.services.cxoneTokens.verifyAccessToken(access, site: w.site) }
+        await World.expectRefusal(\.isUnauthenticated) { _ = try await w.services.cxoneTokens.verifyAccessToken(fresh, site: w.site) }
         _ = try await accounts.updateUser(.id(bob.id), changes: UserChanges(status: .active), caller: w.adminCaller)
-        #expect(try await accounts.user(forAuthToken: renewed, site: w.site).id == bob.id)
+        await World.expectRefusal(\.isUnauthenticated) { _ = try await accounts.user(forAuthToken: renewed, site: w.site) }
+        await World.expectRefusal(\.isUnauthenticated) { _ = try await w.services.cxoneTokens.verifyAccessToken(fresh, site: w.site) }
+        let reactivated = try #require(try await w.store.user(site: w.site.id, id: bob.id))
+        let after = accounts.issueToken(site: w.site, user: reactivated).string
+        #expect(try await accounts.user(forAuthToken: after, site: w.site).id == bob.id)
         // The clock: past its expiry an auth token is refused.
         w.clock.advance(by: Double(w.services.settings.authTokenLifetime) + 1)
-        await World.expectRefusal(\.isUnauthenticated) { _ = try await accounts.user(forAuthToken: renewed, site: w.site) }
+        await World.expectRefusal(\.isUnauthenticated) { _ = try await accounts.user(forAuthToken: after, site: w.site) }
         try await w.close()
     }
 }

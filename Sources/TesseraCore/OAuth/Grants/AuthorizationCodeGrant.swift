@@ -46,7 +46,7 @@ public struct AuthorizationCodeGrant: GrantHandler {
         do {
             guard let user = try await directory.user(site: site.id, id: code.userID), user.status == .active else { throw invalid }
             return try await tokens.issue(user: user, site: site, clientID: client.id, scope: code.scope, authTime: code.authTime,
-                                          nonce: code.nonce, family: code.familyID)
+                                          nonce: code.nonce, family: code.familyID, signInSession: code.signInSession)
         } catch let error as OAuthError {
             throw error
         } catch {

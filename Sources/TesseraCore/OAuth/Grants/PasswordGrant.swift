@@ -1,5 +1,5 @@
 /// The password grant of back-end applications (CXone): username and password are an access key's id and secret,
-/// and the tokens act as the key's user.
+/// and the tokens act as the key's user with the user's role (the key is the user's own credential).
 public struct PasswordGrant: GrantHandler {
     public let grantType = "password"
     let accessKeys: AccessKeyService
@@ -16,6 +16,6 @@ public struct PasswordGrant: GrantHandler {
             throw .invalidRequest("username (access key id) and password (access key secret) are required")
         }
         let user = try await accessKeys.authenticate(id: id, secret: secret, site: site, clientAddress: request.clientAddress)
-        do { return try await tokens.issue(user: user, site: site, clientID: client.id) } catch { throw .serverError(error) }
+        do { return try await tokens.issue(user: user, site: site, clientID: client.id, firstHand: true) } catch { throw .serverError(error) }
     }
 }

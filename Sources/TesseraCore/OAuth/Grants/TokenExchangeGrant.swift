@@ -1,6 +1,13 @@
-/// RFC 8693 token exchange: an ID token of a trusted identity provider, a JWT access token of one, or an access
-/// token of this site becomes an access token for the authenticated client. Users are provisioned as Expert's
-/// exchange does.
+import Foundation
+
+/// RFC 8693 token exchange, by an authenticated confidential client only. The issued access token can neither widen
+/// nor outlive its subject:
+/// - an access token of this site: the new token's scope is a subset of the subject's (asking for more is
+///   `invalid_scope`), it expires no later than the subject, and it belongs to the subject's session — so whatever
+///   ends that session (revocation, a replayed refresh token, signing out, a withdrawn consent) ends it too;
+/// - an ID token of a trusted identity provider (or a JWT access token of one): a new session for the user it is
+///   linked to, with the site's access-token lifetime and identity only (`openid`).
+/// No refresh token is issued.
 public struct TokenExchangeGrant: GrantHandler {
     public static let type = "urn:ietf:params:oauth:grant-type:token-exchange"
     public static let idTokenType = "urn:ietf:params:oauth:token-type:id_token"
@@ -16,6 +23,7 @@ public struct TokenExchangeGrant: GrantHandler {
 
     public func issue(_ request: TokenRequest, client: OAuthClient?, site: Site) async throws(OAuthError) -> IssuedTokens {
         guard let client else { throw .invalidClient("token exchange needs client authentication") }
+        guard client.type.hasSecret else { throw .unauthorizedClient("only a confidential client may exchange tokens") }
         let p = request.parameters
         guard let subject = p["subject_token"], !subject.isEmpty else { throw .invalidRequest("subject_token is required") }
         guard let subjectType = p["subject_token_type"], !subjectType.isEmpty else { throw .invalidRequest("subject_token_type is required") }
@@ -23,16 +31,26 @@ public struct TokenExchangeGrant: GrantHandler {
             throw .invalidRequest("requested_token_type must be \(Self.accessTokenType)")
         }
         guard p["actor_token"] == nil else { throw .invalidRequest("delegation (actor_token) is not supported") }
-        let scope = p["scope"].map { $0.split(separator: " ").joined(separator: " ") } ?? "openid"
-        guard !scope.isEmpty, scope.utf8.count <= 1024 else { throw .invalidRequest("scope is malformed") }
+        if let text = p["scope"], text.utf8.count > 1024 || Scope.set(text).isEmpty { throw .invalidRequest("scope is malformed") }
+        let requested = p["scope"].map(Scope.set)
+
         let user: User
+        let scopes: Set<String>
+        var family = UUID()
+        var expiresBy: Int64?
         do {
             switch subjectType {
-            case Self.idTokenType:
-                user = try await identityExchange.exchange(subject, site: site, clientAddress: request.clientAddress)
             case Self.accessTokenType where CXoneTokenService.isCXoneToken(subject):
-                user = try await tokens.verifyAccessToken(subject, site: site).user
-            case Self.accessTokenType:
+                let verified = try await tokens.verifyAccessToken(subject, site: site)
+                let subjectScopes = Scope.set(verified.scope)
+                scopes = requested ?? subjectScopes
+                guard scopes.isSubset(of: subjectScopes) else { throw OAuthError.invalidScope("the subject token's scope does not cover \(Self.text(scopes))") }
+                user = verified.user
+                family = verified.sessionID.flatMap(UUID.init(uuidString:)) ?? family
+                expiresBy = verified.expires
+            case Self.idTokenType, Self.accessTokenType:
+                scopes = requested ?? [Scope.openid]
+                guard scopes == [Scope.openid] else { throw OAuthError.invalidScope("an external identity gives identity only: scope openid") }
                 user = try await identityExchange.exchange(subject, site: site, clientAddress: request.clientAddress)
             default:
                 throw OAuthError.invalidRequest("subject_token_type must be \(Self.idTokenType) or \(Self.accessTokenType)")
@@ -45,11 +63,18 @@ public struct TokenExchangeGrant: GrantHandler {
         } catch {
             throw .serverError(error)
         }
+        let scope = Self.text(scopes)
         do {
-            var issued = try await tokens.issue(user: user, site: site, clientID: client.id, scope: scope, refresh: false)
+            var issued = try await tokens.issue(user: user, site: site, clientID: client.id, scope: scope, family: family, refresh: false,
+                                                expiresBy: expiresBy)
             issued.issuedTokenType = Self.accessTokenType
             issued.scope = scope
             return issued
         } catch { throw .serverError(error) }
+    }
+
+    /// `openid` first, then the rest in order.
+    static func text(_ scopes: Set<String>) -> String {
+        ((scopes.contains(Scope.openid) ? [Scope.openid] : []) + scopes.subtracting([Scope.openid]).sorted()).joined(separator: " ")
     }
 }
