@@ -190,7 +190,7 @@ struct AppCommand: AsyncParsableCommand {
         @Option(name: .customLong("redirect-uri"), help: "Allowed redirect URI (repeatable).") var redirectURIs: [String] = []
         @Option(name: .customLong("logout-uri"), help: "Allowed post-logout redirect URI (repeatable).") var logoutURIs: [String] = []
         @Option(name: .customLong("origin"), help: "Browser origin allowed by CORS (repeatable).") var origins: [String] = []
-        @Option(name: .customLong("scope"), help: "API group the application uses (repeatable).") var scopes: [String] = []
+        @Option(name: .customLong("scope"), help: "API group the application uses, or tessera.admin to administer the site (repeatable).") var scopes: [String] = []
 
         func form() throws -> RegistrationForm {
             guard let type = ApplicationType(rawValue: type) else { throw ValidationError("type must be backend, confidential or public") }

@@ -172,7 +172,7 @@ public final class AccountService: Sendable {
                 // A deactivation ends what was issued before it: auth tokens and sign-in sessions (bound to the stamp),
                 // refresh-token families and access tokens (issued before `tokensValidAfter`).
                 user.securityStamp = Secrets.randomHex(16)
-                user.tokensValidAfter = CXoneTokenService.milliseconds(now())
+                user.tokensValidAfter = CXoneTokenService.milliseconds(now()) + 1
             }
         }
         if let roleName = changes.roleName { user.roleName = try resolveRole(roleName).name }
@@ -183,7 +183,7 @@ public final class AccountService: Sendable {
             // A new stamp invalidates every auth token and sign-in session issued under the old password; access and
             // refresh tokens issued before now are void too. Access keys are separate credentials and keep working.
             user.securityStamp = Secrets.randomHex(16)
-            user.tokensValidAfter = CXoneTokenService.milliseconds(now())
+            user.tokensValidAfter = CXoneTokenService.milliseconds(now()) + 1
         }
         try await keepAnAdministrator(before: before, after: user)
         do {

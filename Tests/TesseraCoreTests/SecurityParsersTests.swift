@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TesseraCore
+
+/// The small parsers the trust rules stand on: redirect targets, trusted proxies, usernames.
+@Suite struct SecurityParsersTests {
+    @Test(arguments: ["/\t/evil.example", "/\\evil.example", "\\\\evil.example", " /x", "/x ", "/a\nb", "/a\rb", "\u{0}", "/\u{7F}",
+                      "https://a.example/\u{85}", "https://a.example/\u{2028}", "https://a.example/\u{200B}x", "", String(repeating: "a", count: 2049)])
+    func uncleanRedirectsAreRefused(_ target: String) {
+        #expect(!RedirectTarget.isClean(target))
+    }
+
+    @Test(arguments: ["/", "/path?x=1#f", "https://app.example/cb?a=b", "http://127.0.0.1:9999/cb", "/ümlaut"])
+    func cleanRedirectsPass(_ target: String) {
+        #expect(RedirectTarget.isClean(target))
+    }
+
+    @Test func trustedProxiesDecideWhoseForwardingToBelieve() throws {
+        let proxies = try TrustedProxies(parsing: "127.0.0.1/32, 10.0.0.0/8,::1")
+        #expect(proxies.trusts("10.200.3.4") && proxies.trusts("::1") && !proxies.trusts("11.0.0.1") && !proxies.trusts("garbage"))
+        #expect(proxies.clientAddress(peer: "203.0.113.9", forwarded: nil, xForwardedFor: "1.2.3.4") == "203.0.113.9")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: "198.51.100.7, 10.1.1.1") == "198.51.100.7")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: "6.6.6.6, 198.51.100.7") == "198.51.100.7")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: "for=192.0.2.60;proto=https, for=\"[2001:db8::1]:4711\"", xForwardedFor: "9.9.9.9")
+                == "2001:db8::1")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: "not-an-address") == "127.0.0.1")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: nil) == "127.0.0.1")
+        for bad in ["10.0.0.0/33", "300.1.1.1", "::1/129", "example.com"] {
+            #expect(throws: ServiceError.self) { try TrustedProxies(parsing: bad) }
+        }
+    }
+
+    @Test func usernameKeysFoldCaseAndUnicodeForm() {
+        #expect(Usernames.key("Zo\u{65}\u{308}").utf8.elementsEqual("zo\u{EB}".utf8))
+        #expect(Usernames.key("ADMIN") == "admin")
+        #expect(Usernames.normalised("zo\u{65}\u{308}").utf8.elementsEqual("zo\u{EB}".utf8))
+        #expect(!Usernames.key("zo\u{451}").utf8.elementsEqual(Usernames.key("zo\u{EB}").utf8))
+    }
+}
