@@ -576,8 +576,10 @@ def test_authenticate_with_signature_sets_cookie(server, unrestricted, people):
 
 def test_authenticate_creates_unknown_user_just_in_time(server, admin, unrestricted):
     name = unique("newuser")
-    # Outside users/authenticate an unknown =username is refused, and nothing is created.
-    deki_error(current(server, {"X-Deki-Token": sign(unrestricted["key"], unrestricted["secret"], "=" + name)}), 401)
+    # Outside users/authenticate an unknown =username is the Anonymous user (Expert's examples test for that name
+    # to send the browser to users/authenticate), and nothing is created.
+    before = current_user(server, {"X-Deki-Token": sign(unrestricted["key"], unrestricted["secret"], "=" + name)})
+    assert (before["username"], before["@anonymous"]) == ("Anonymous", "true")
     deki_error(requests.get(f"{server.url}{USERS}/={name}", params=JSON_OUT, headers=admin.headers, timeout=10), 404)
 
     r = requests.get(server.url + AUTHENTICATE, params={"x-deki-token": sign(unrestricted["key"], unrestricted["secret"], "=" + name)},
@@ -727,7 +729,7 @@ BAD_INPUT = [
     # Users.
     ("sig-unknown-numeric-user", lambda c: [(X, sig_of(c, user="999999"))], 401, None),
     ("sig-user-id-too-long", lambda c: [(X, sig_of(c, user="12345678901234"))], 401, None),
-    ("sig-unknown-username", lambda c: [(X, sig_of(c, user="=" + unique("nobody")))], 401, None),
+    # An unknown =username is not an error: it is the Anonymous user (test_authenticate_creates_unknown_user_just_in_time).
     ("sig-empty-username", lambda c: [(X, sig_of(c, user="="))], 401, None),
     ("sig-restricted-mismatch", lambda c: [(X, sign(c["r"]["key"], c["r"]["secret"], "1"))], 403, None),
     ("sig-two-headers", lambda c: [(X, sig_of(c)), (X, sig_of(c))], 400, None),
@@ -846,13 +848,18 @@ def test_browser_token_refuses_other_origins(server, browser, origin):
     assert "Access-Control-Allow-Origin" not in r.headers
 
 
-def test_browser_token_needs_origin_or_same_origin_fetch(server, browser):
-    deki_error(current(server, {"X-Deki-Token": browser["key"]}), 403)
-    deki_error(current(server, {"X-Deki-Token": browser["key"], "Sec-Fetch-Site": "cross-site"}), 403)
-    r = current(server, {"X-Deki-Token": browser["key"], "Sec-Fetch-Site": "same-origin"})
-    assert r.status_code == 200, r.text
-    assert r.json()["@id"] == "2"
-    assert "Access-Control-Allow-Origin" not in r.headers
+def test_browser_token_without_origin_adds_nothing(server, browser, admin):
+    """Without Origin (a same-origin GET, or a script on a server as community tools call) the key is accepted and adds
+    no identity: the request runs as its cookie's user, or anonymous, and gets no CORS headers."""
+    for extra in ({}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-origin"}):
+        r = current(server, {"X-Deki-Token": browser["key"], **extra})
+        assert r.status_code == 200, r.text
+        assert (r.json()["@id"], r.json()["username"]) == ("2", "Anonymous")
+        assert "Access-Control-Allow-Origin" not in r.headers
+    token = admin.token
+    r = requests.get(server.url + CURRENT, params=JSON_OUT, headers={"X-Deki-Token": browser["key"]}, cookies={"authtoken": token},
+                     timeout=10)
+    assert r.status_code == 200 and r.json()["@id"] == "1", r.text
 
 
 def test_unknown_browser_key_is_403(server, unrestricted):

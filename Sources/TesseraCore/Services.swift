@@ -56,10 +56,10 @@ public struct Services: Sendable {
         accessKeys = AccessKeyService(store: store, users: store, directory: directory, tokens: cxoneTokens, masterKey: masterKey, audit: audit, now: now)
         identityExchange = IdentityExchangeService(providers: store, users: store, directory: directory, audit: audit, fetch: fetchJWKS, now: now)
         clients = ClientAuthenticator(directory: directory, credentials: credentials, assertions: store, masterKey: masterKey, settings: settings,
-                                      audit: audit, now: now)
+                                      audit: audit, fetchJWKS: fetchJWKS, now: now)
         consents = ConsentService(grants: store, developerTokens: store, accessKeys: store, tokens: cxoneTokens, audit: audit, now: now)
         let codeGrant = AuthorizationCodeGrant(codes: store, directory: directory, tokens: cxoneTokens, now: now)
-        let refreshGrant = RefreshTokenGrant(tokens: cxoneTokens)
+        let refreshGrant = RefreshTokenGrant(tokens: cxoneTokens, clients: clients)
         tokenEndpoint = TokenEndpoint(grants: [
             PasswordGrant(accessKeys: accessKeys, tokens: cxoneTokens), refreshGrant, codeGrant,
             TokenExchangeGrant(identityExchange: identityExchange, tokens: cxoneTokens),

@@ -34,7 +34,7 @@ public enum TesseraApp {
         UsersRoutes(services: services).registerSignIn(on: signIn)
         ExchangeRoutes(services: services).register(on: signIn)
         let dekiAPI = deki.adding(BrowserTokenPreflightMiddleware(credentials: services.credentials),
-                                  CallerMiddleware(resolver: resolver, surface: .deki))
+                                  CallerMiddleware(resolver: resolver, surface: .deki)).takingVerbOverride()
         UsersRoutes(services: services).register(on: dekiAPI)
         DeveloperTokensRoutes(services: services).register(on: dekiAPI)
         AuditRoutes(services: services).register(on: dekiAPI)

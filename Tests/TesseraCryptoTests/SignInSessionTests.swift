@@ -21,9 +21,19 @@ import TesseraCrypto
         forged = parsed
         forged.expires += 3600
         #expect(!forged.verifies(key: key, siteID: site, securityStamp: "stamp"))
+        // The nonce is covered too, and two sessions of one user in one second differ.
+        forged = parsed
+        forged.nonce = String(repeating: "0", count: 32)
+        #expect(!forged.verifies(key: key, siteID: site, securityStamp: "stamp"))
+        let twin = SignInSession.issue(key: key, siteID: site, userID: 7, securityStamp: "stamp", authTime: 1_800_000_000, expires: 1_800_028_800)
+        #expect(twin.mac != session.mac && twin.nonce != session.nonce)
     }
 
+    static let nonce = String(repeating: "1", count: 32)
+
     @Test(arguments: [
+        "7.1.2." + String(repeating: "0", count: 64), "7.1.2.\(nonce)", "7.1.2.\(nonce.dropLast()).\(String(repeating: "0", count: 64))",
+        "7.1.2.\(nonce)x.\(String(repeating: "0", count: 64))", "7.1.2.\(nonce).\(String(repeating: "0", count: 64)).",
         "", ".", "...", "7.1800000000.1800028800", "7.1800000000.1800028800.", "a.1.2." + String(repeating: "0", count: 64),
         "7.-1.2." + String(repeating: "0", count: 64), "7.1.2." + String(repeating: "0", count: 63), "7.1.2." + String(repeating: "g", count: 64),
         "7.1.2.3." + String(repeating: "0", count: 64), "12345678901.1.2." + String(repeating: "0", count: 64),

@@ -89,7 +89,8 @@ import TesseraStore
         Row(label: "Basic without colon", method: .get, uri: "/@api/deki/users/authenticate", headers: [.authorization: "Basic " + Data("admin".utf8).base64EncodedString()], status: .badRequest),
         Row(label: "other scheme at sign-in", method: .post, uri: "/@api/deki/users/authenticate", headers: [.authorization: "Digest x"], status: .unauthorized),
         Row(label: "open redirect", method: .get, uri: "/@api/deki/users/authenticate?redirect=https://evil.example/", headers: [.authorization: basic("admin", password)], status: .badRequest),
-        Row(label: "garbage bearer", method: .get, uri: "/@api/deki/users/current", headers: [.authorization: "Bearer garbage"], status: .unauthorized),
+        // Neither a JWT nor an auth token: Expert answers 403 "Unable to parse JWT token".
+        Row(label: "garbage bearer", method: .get, uri: "/@api/deki/users/current", headers: [.authorization: "Bearer garbage"], status: .forbidden),
         Row(label: "forged token", method: .get, uri: "/@api/deki/users/current", headers: [.cookie: "authtoken=1_4000000000_" + String(repeating: "0", count: 64)], status: .unauthorized),
         Row(label: "expired token", method: .get, uri: "/@api/deki/users/current", headers: [.authorization: "Bearer 1_1000_" + String(repeating: "0", count: 64)], status: .unauthorized),
         Row(label: "unsupported scheme", method: .get, uri: "/@api/deki/users/current", headers: [.authorization: "Token abc"], status: .unauthorized),

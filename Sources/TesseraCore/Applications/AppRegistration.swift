@@ -32,6 +32,11 @@ public struct AppRegistration: Sendable, Equatable {
     public var modifiedAt: Date
     public var approvedBy: Int?
     public var approvedAt: Date?
+    /// `private_key_jwt`: the application's public keys, as a JWK Set, or where they are published.
+    public var jwks: String? = nil
+    public var jwksURL: String? = nil
+    /// When a deletion was asked for, the time the registration and its clients go (they are disabled meanwhile).
+    public var scheduledDeletion: Date? = nil
 
     public init(siteID: UUID, trackingNumber: String, name: String, description: String, businessUnit: Int?, contacts: [String],
                 multiTenant: Bool, environments: [String], type: ApplicationType, authMethod: ClientAuthMethod, redirectURIs: [String],
@@ -70,6 +75,8 @@ public struct AppRegistration: Sendable, Equatable {
         client.multiTenant = multiTenant
         client.isEnabled = isEnabled
         client.scopes = scopes
+        client.jwks = jwks
+        client.jwksURL = jwksURL
         return client
     }
 }

@@ -28,11 +28,16 @@ public struct Application: Sendable, Equatable {
     public var origins: [String]
     /// The scopes (API groups) its registration asked for; a token issued to it carries at most these and `openid`.
     public var scopes: [String]
+    /// `private_key_jwt`: the application's public keys, as a JWK Set, or where they are published.
+    public var jwks: String?
+    public var jwksURL: String?
 
     public init(siteID: UUID, clientID: String, name: String, type: ApplicationType, authMethod: ClientAuthMethod, secretSalt: String?,
                 redirectURIs: [String], multiTenant: Bool, isEnabled: Bool, createdAt: Date, trackingNumber: String? = nil,
                 environment: String = "", logoutURIs: [String] = [], origins: [String] = [], scopes: [String] = []) {
         self.scopes = scopes
+        self.jwks = nil
+        self.jwksURL = nil
         self.siteID = siteID
         self.clientID = clientID
         self.name = name

@@ -15,6 +15,9 @@ public struct RegistrationForm: Sendable {
     public var logoutURIs: [String]?
     public var origins: [String]?
     public var scopes: [String]?
+    /// `private_key_jwt`: a JWK Set (JSON text) or a JWKS URL.
+    public var jwks: String? = nil
+    public var jwksURL: String? = nil
 
     public init(name: String? = nil, description: String? = nil, businessUnit: Int? = nil, contacts: [String]? = nil, multiTenant: Bool? = nil,
                 environments: [String]? = nil, type: ApplicationType? = nil, authMethod: ClientAuthMethod? = nil, redirectURIs: [String]? = nil,

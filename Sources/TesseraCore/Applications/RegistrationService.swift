@@ -21,8 +21,12 @@ public final class RegistrationService: Sendable {
         guard let type = form.type else { throw ServiceError.invalidInput("type is required: backend, confidential or public") }
         let method = form.authMethod ?? (type == .public ? .none : .clientSecretBasic)
         guard type.hasSecret == (method != .none) else {
-            throw ServiceError.invalidInput(type.hasSecret ? "a \(type.rawValue) application authenticates with a secret: authMethod must be client_secret_basic, client_secret_post or client_secret_jwt"
+            throw ServiceError.invalidInput(type.hasSecret ? "a \(type.rawValue) application authenticates: authMethod must be client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt"
                                                            : "a public application has no secret: authMethod must be none")
+        }
+        guard (form.jwks != nil || form.jwksURL != nil) == (method == .privateKeyJWT) else {
+            throw ServiceError.invalidInput(method == .privateKeyJWT ? "private_key_jwt needs the application's keys: jwks or jwksEndpoint"
+                                                                     : "jwks and jwksEndpoint go with private_key_jwt only")
         }
         let multiTenant = form.multiTenant ?? false
         let environments = try Self.environments(form.environments ?? [site.tenant.area], multiTenant: multiTenant, site: site)
@@ -60,7 +64,8 @@ public final class RegistrationService: Sendable {
         let clients = registration.environments.map { environment in
             registration.applying(to: Application(
                 siteID: site.id, clientID: UUID().lowercasedString, name: registration.name, type: registration.type,
-                authMethod: registration.authMethod, secretSalt: registration.type.hasSecret ? Secrets.randomHex(16) : nil, redirectURIs: [],
+                authMethod: registration.authMethod,
+                secretSalt: registration.type.hasSecret && registration.authMethod != .privateKeyJWT ? Secrets.randomHex(16) : nil, redirectURIs: [],
                 multiTenant: registration.multiTenant, isEnabled: registration.isEnabled, createdAt: approved,
                 trackingNumber: registration.trackingNumber, environment: environment))
         }
@@ -187,6 +192,21 @@ public final class RegistrationService: Sendable {
                 throw .invalidInput("scopes must be at most 50 names of 1 to 64 letters, digits and . : _ -")
             }
             registration.scopes = scopes
+        }
+        if form.jwks != nil || form.jwksURL != nil {
+            guard registration.authMethod == .privateKeyJWT else { throw .invalidInput("jwks and jwksEndpoint go with private_key_jwt only") }
+            guard (form.jwks == nil) != (form.jwksURL == nil) else { throw .invalidInput("give either jwks or jwksEndpoint, not both") }
+            if let jwks = form.jwks {
+                guard jwks.utf8.count <= 64 * 1024, let keys = ForeignVerifyingKey.keySet(Array(jwks.utf8)),
+                      keys.contains(where: { $0.algorithm == nil || $0.algorithm == "RS256" })
+                else { throw .invalidInput("jwks must be a JWK Set with an RSA key (2048 bits or more) for RS256") }
+                registration.jwks = jwks
+                registration.jwksURL = nil
+            }
+            if let url = form.jwksURL {
+                registration.jwksURL = try checkedURIs([url], what: "jwksEndpoint")[0]
+                registration.jwks = nil
+            }
         }
     }
 

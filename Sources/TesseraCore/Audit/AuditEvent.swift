@@ -25,8 +25,10 @@ public struct AuditEvent: Sendable, Equatable {
     /// Events with the same key are one row (refusals: site, minute, client address, reason).
     public var aggregateKey: String?
 
+    /// `reason` is what refusals are aggregated on, when `detail` may hold text the caller chose (an origin, a
+    /// name): a caller who varies that text must not split the aggregate. The row keeps the first detail.
     public init(siteID: UUID, id: Int64 = 0, at: Date = Date(), action: String, outcome: String, actorUserID: Int?, tokenID: Int?,
-                clientAddress: String, detail: String, count: Int = 1) {
+                clientAddress: String, detail: String, count: Int = 1, reason: String? = nil) {
         self.siteID = siteID
         self.id = id
         self.at = at
@@ -41,7 +43,7 @@ public struct AuditEvent: Sendable, Equatable {
             let minute = Int64(at.timeIntervalSince1970) / 60
             // The row's time is its minute; the key is a digest, so the index stays small whatever the reason says.
             self.at = Date(timeIntervalSince1970: TimeInterval(minute * 60))
-            let parts = [siteID.lowercasedString, String(minute), self.clientAddress, self.detail, String(actorUserID ?? 0)]
+            let parts = [siteID.lowercasedString, String(minute), self.clientAddress, reason ?? self.detail, String(actorUserID ?? 0)]
             self.aggregateKey = Secrets.hex(Secrets.sha256(Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16))
         }
     }

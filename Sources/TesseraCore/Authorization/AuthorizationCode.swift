@@ -17,10 +17,14 @@ public struct AuthorizationCode: Sendable, Equatable {
     public var expiresAt: Date
     /// The sign-in session (a hash of its MAC) the user authorized in.
     public var signInSession: String?
+    /// When it was issued, in milliseconds (compared with `User.tokensValidAfter`).
+    public var issuedMillis: Int64
 
     public init(hash: String, siteID: UUID, clientID: String, userID: Int, redirectURI: String, codeChallenge: String?, nonce: String?,
-                scope: String, authTime: Int64, familyID: UUID, createdAt: Date, expiresAt: Date, signInSession: String? = nil) {
+                scope: String, authTime: Int64, familyID: UUID, createdAt: Date, expiresAt: Date, signInSession: String? = nil,
+                issuedMillis: Int64? = nil) {
         self.signInSession = signInSession
+        self.issuedMillis = issuedMillis ?? Int64((createdAt.timeIntervalSince1970 * 1000).rounded(.down))
         self.hash = hash
         self.siteID = siteID
         self.clientID = clientID

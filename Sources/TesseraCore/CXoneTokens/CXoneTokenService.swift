@@ -180,6 +180,12 @@ public final class CXoneTokenService: Sendable {
 
     // MARK: Refreshing
 
+    /// The unspent, unrevoked refresh token a string names, without spending it.
+    public func refreshToken(_ raw: String) async throws -> RefreshToken? {
+        guard !raw.isEmpty, raw.utf8.count <= 512 else { return nil }
+        return try await grants.refreshToken(hash: refreshHash(raw))
+    }
+
     /// Rotates a refresh token: the presented one is spent, a new one of the same family comes back with new
     /// access and id tokens. A token presented a second time is a stolen token being replayed (or the legitimate
     /// client racing a thief): the whole session ends — every refresh token of the family and every access token
@@ -188,6 +194,11 @@ public final class CXoneTokenService: Sendable {
     public func refresh(_ raw: String, site: Site, clientID: String?) async throws(OAuthError) -> IssuedTokens {
         let invalid = OAuthError.invalidGrant("refresh token is invalid, expired or revoked")
         guard !raw.isEmpty, raw.utf8.count <= 512 else { throw invalid }
+        // Whose it is, before spending it: a request naming another client is refused and leaves the token as it was
+        // (only a spent token presented again is a theft signal).
+        let holder: RefreshToken?
+        do { holder = try await grants.refreshToken(hash: refreshHash(raw)) } catch { throw OAuthError.serverError(error) }
+        if let owner = holder?.clientID, owner != clientID { throw OAuthError.invalidGrant("refresh token was issued to another client") }
         let outcome: SpendOutcome<RefreshToken>
         do { outcome = try await grants.spendRefreshToken(hash: refreshHash(raw), at: now()) } catch { throw OAuthError.serverError(error) }
         switch outcome {
@@ -198,11 +209,7 @@ public final class CXoneTokenService: Sendable {
             throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is revoked")
         case .spent(let token):
             guard token.siteID == site.id, token.expiresAt > now() else { throw invalid }
-            if token.clientID != clientID, token.clientID != nil {
-                // Someone other than its client holds the token: treat it as stolen.
-                try? await grants.revokeRefreshFamily(token.familyID)
-                throw OAuthError.invalidGrant("refresh token was issued to another client")
-            }
+            guard token.clientID == nil || token.clientID == clientID else { throw OAuthError.invalidGrant("refresh token was issued to another client") }
             do {
                 guard let user = try await directory.user(site: site.id, id: token.userID), user.status == .active, !user.isAnonymous else {
                     throw invalid

@@ -79,6 +79,25 @@ public final class CredentialService: Sendable {
     /// Resolves an `X-Deki-Token` signature to the user it runs as. With `allowJustInTime`, a `=username` that does
     /// not exist yet is created (sign-in through `users/authenticate`).
     public func verifySignature(_ raw: String, site: Site, allowJustInTime: Bool = false) async throws -> (user: User, token: DeveloperToken) {
+        switch try await resolveSignature(raw, site: site) {
+        case .user(let user, let token):
+            return (user, token)
+        case .notYetCreated(let name, let token):
+            guard allowJustInTime else { throw ServiceError.unauthenticated("unknown user in signature") }
+            let user = try await directory.provisionUser(site: site.id, username: name, fullName: "", email: "", now: now())
+            return (user, token)
+        }
+    }
+
+    /// What a valid signature names: an existing user, or — for a server token not restricted to a user — a
+    /// `=username` that does not exist yet (Expert answers `users/current` as the anonymous user then, and
+    /// `users/authenticate` creates it).
+    public enum SignedUser: Sendable {
+        case user(User, DeveloperToken)
+        case notYetCreated(String, DeveloperToken)
+    }
+
+    public func resolveSignature(_ raw: String, site: Site) async throws -> SignedUser {
         guard let signature = RequestSignature.parse(raw) else { throw ServiceError.unauthenticated("malformed X-Deki-Token signature") }
         guard let token = try await directory.developerToken(site: site.id, key: signature.key), token.type == .server,
               let secret = serverTokenSecret(token)
@@ -88,15 +107,19 @@ public final class CredentialService: Sendable {
         guard abs(skew) <= settings.signatureWindow else {
             throw ServiceError.unauthenticated(skew > 0 ? "X-Deki-Token signature expired" : "X-Deki-Token signature is dated in the future")
         }
-        let user = try await signedUser(signature.user, site: site, token: token, allowJustInTime: allowJustInTime)
-        if let restricted = token.restrictedUserID, restricted != user.id {
-            throw ServiceError.forbidden("this server token is restricted to another user")
+        switch try await signedUser(signature.user, site: site, token: token) {
+        case .notYetCreated(let name, let token):
+            return .notYetCreated(name, token)
+        case .user(let user, _):
+            if let restricted = token.restrictedUserID, restricted != user.id {
+                throw ServiceError.forbidden("this server token is restricted to another user")
+            }
+            guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
+            return .user(user, token)
         }
-        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
-        return (user, token)
     }
 
-    private func signedUser(_ segment: String, site: Site, token: DeveloperToken, allowJustInTime: Bool) async throws -> User {
+    private func signedUser(_ segment: String, site: Site, token: DeveloperToken) async throws -> SignedUser {
         // Percent-decoding is slow in Foundation and rarely needed: only when the segment has a '%'.
         let decoded = segment.utf8.contains(UInt8(ascii: "%")) ? (segment.removingPercentEncoding ?? segment) : segment
         guard let reference = UserReference.parse(decoded.hasPrefix("=") ? decoded : segment) else {
@@ -104,12 +127,14 @@ public final class CredentialService: Sendable {
         }
         switch reference {
         case .id(let id):
+            // A numeric id names an account that must exist: only names are created just in time.
             guard let user = try await directory.user(site: site.id, id: id) else { throw ServiceError.unauthenticated("unknown user in signature") }
-            return user
+            return .user(user, token)
         case .username(let name):
-            if let user = try await directory.user(site: site.id, username: name) { return user }
-            guard allowJustInTime, token.restrictedUserID == nil else { throw ServiceError.unauthenticated("unknown user in signature") }
-            return try await directory.provisionUser(site: site.id, username: name, fullName: "", email: "", now: now())
+            if let user = try await directory.user(site: site.id, username: name) { return .user(user, token) }
+            // A token restricted to one user never stands for another, let alone a new one.
+            guard token.restrictedUserID == nil else { throw ServiceError.forbidden("this server token is restricted to another user") }
+            return .notYetCreated(name, token)
         }
     }
 

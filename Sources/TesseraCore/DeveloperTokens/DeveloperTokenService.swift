@@ -113,6 +113,11 @@ public final class DeveloperTokenService: Sendable {
         }
         if changes.generateJWT {
             guard token.type == .server else { throw ServiceError.invalidInput("a long-term JWT can be generated for server tokens only") }
+            // An application's token may give a long-term JWT only to a token it created (which withdrawing its
+            // consent deletes); any other token's JWT would outlive the consent.
+            if !caller.isFirstHand, token.createdByClient == nil || token.createdByClient != caller.clientID {
+                try caller.requireFirstHand("a long-term JWT for a token the application did not create")
+            }
             if token.restrictedUserID == nil {
                 token.restrictedUserID = caller.user.id
                 notice = "a long-term JWT was requested without restricted-by-user-id: the token is restricted to the creating user"

@@ -18,15 +18,9 @@ public final class IdentityExchangeService: Sendable {
     private let users: any UserStore
     private let directory: Directory
     private let audit: AuditLog
-    private let fetch: @Sendable (String) async throws -> [UInt8]
     private let now: @Sendable () -> Date
 
-    private struct CachedKeys {
-        var keys: [ForeignVerifyingKey]
-        var fetchedAt: Date
-    }
-
-    private let cache = Mutex<[String: CachedKeys]>([:])
+    private let keySets: ForeignKeySet
 
     /// `fetch` reads a JWKS URL (the server gives it an HTTP client with a short timeout).
     public init(providers: any IdentityProviderStore, users: any UserStore, directory: Directory, audit: AuditLog, fetch: @escaping @Sendable (String) async throws -> [UInt8],
@@ -35,7 +29,7 @@ public final class IdentityExchangeService: Sendable {
         self.users = users
         self.directory = directory
         self.audit = audit
-        self.fetch = fetch
+        self.keySets = ForeignKeySet(fetch: fetch, maxAge: Self.keysLifetime, unknownKidInterval: Self.unknownKidRefetch, now: now)
         self.now = now
     }
 
@@ -207,7 +201,10 @@ public final class IdentityExchangeService: Sendable {
     }
 
     public func unlink(site: Site, issuer: String, subject: String, caller: Caller?, clientAddress: String) async throws {
-        try caller?.require(.admin)
+        if let caller {
+            try caller.require(.admin)
+            try caller.requireFirstHand("unlinking an identity from an account")
+        }
         guard try await providers.deleteIdentityLink(site: site.id, issuer: issuer, subject: subject) else {
             throw ServiceError.notFound("no such identity link")
         }
@@ -223,31 +220,6 @@ public final class IdentityExchangeService: Sendable {
     // MARK: Keys
 
     private func verifySignature(_ jwt: CompactJWT, provider: IdentityProvider) async throws -> Bool {
-        let kid = jwt.header["kid"]?.string
-        func candidates(_ keys: [ForeignVerifyingKey]) -> [ForeignVerifyingKey] {
-            kid.map { kid in keys.filter { $0.kid == kid } } ?? keys
-        }
-        guard let url = provider.jwksURL else {
-            return candidates(ForeignVerifyingKey.keySet(Array((provider.staticJWKS ?? "").utf8)) ?? []).contains { $0.verifies(jwt) }
-        }
-        var keys = try await keys(url: url, refetchIfOlderThan: Self.keysLifetime)
-        if candidates(keys).isEmpty {
-            keys = try await self.keys(url: url, refetchIfOlderThan: Self.unknownKidRefetch)
-        }
-        return candidates(keys).contains { $0.verifies(jwt) }
-    }
-
-    private func keys(url: String, refetchIfOlderThan age: TimeInterval) async throws -> [ForeignVerifyingKey] {
-        if let cached = cache.withLock({ $0[url] }), now().timeIntervalSince(cached.fetchedAt) < age { return cached.keys }
-        let body: [UInt8]
-        do { body = try await fetch(url) } catch {
-            throw ServiceError.unavailable("the identity provider's keys cannot be fetched now")
-        }
-        guard let keys = ForeignVerifyingKey.keySet(body) else { throw ServiceError.unavailable("the identity provider's JWKS is not a JWK Set") }
-        cache.withLock { cache in
-            if cache.count > 1000 { cache.removeAll() }
-            cache[url] = CachedKeys(keys: keys, fetchedAt: now())
-        }
-        return keys
+        try await keySets.verifies(jwt, staticJWKS: provider.staticJWKS, url: provider.jwksURL, owner: "the identity provider")
     }
 }

@@ -15,10 +15,13 @@ public final class ClientAuthenticator: Sendable {
     private let masterKey: MasterKey
     private let settings: Settings
     private let audit: AuditLog
+    /// Applications' published keys (`private_key_jwt`), re-read for an unknown kid at most every 5 s.
+    private let applicationKeys: ForeignKeySet
     private let now: @Sendable () -> Date
 
     public init(directory: Directory, credentials: CredentialService, assertions: any GrantStore, masterKey: MasterKey, settings: Settings, audit: AuditLog,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                fetchJWKS: @escaping @Sendable (String) async throws -> [UInt8], now: @escaping @Sendable () -> Date = { Date() }) {
+        self.applicationKeys = ForeignKeySet(fetch: fetchJWKS, maxAge: 300, unknownKidInterval: 5, now: now)
         self.directory = directory
         self.credentials = credentials
         self.assertions = assertions
@@ -90,7 +93,8 @@ public final class ClientAuthenticator: Sendable {
                 throw .invalidRequest("client_assertion_type must be \(Self.jwtBearerAssertion)")
             }
             guard let jwt = CompactJWT.parse(assertion), let iss = jwt.claims["iss"]?.string else { throw .invalidClient("malformed client assertion") }
-            method = .clientSecretJWT
+            // Signed with the client secret (HMAC) or with the application's private key (RS256).
+            method = jwt.header["alg"]?.string == "RS256" ? .privateKeyJWT : .clientSecretJWT
             clientID = iss
             if let bodyID = p["client_id"], bodyID != iss { throw .invalidClient("client_id differs from the assertion's issuer") }
         } else if let id = p["client_id"] {
@@ -117,18 +121,38 @@ public final class ClientAuthenticator: Sendable {
         }
         switch client.record {
         case .application(let application):
-            guard let secret = clientSecret(of: application) else { return client }  // public: the id is all there is
             switch method {
+            case .none:
+                // A public client: the id is all there is (and PKCE).
+                guard application.type == .public else { throw refused }
             case .clientSecretBasic, .clientSecretPost:
                 let given = request.basic?.secret ?? postSecret ?? ""
-                guard Secrets.constantTimeEqual(Array(given.utf8), Array(secret.utf8)) else {
+                guard let secret = clientSecret(of: application), Secrets.constantTimeEqual(Array(given.utf8), Array(secret.utf8)) else {
                     refuse(site: site, request: request, detail: "client: wrong secret")
                     throw refused
                 }
             case .clientSecretJWT:
-                try await checkAssertion(assertion ?? "", client: application, secret: secret, request: request, site: site)
-            case .none:
-                throw refused
+                guard let secret = clientSecret(of: application), let jwt = CompactJWT.parse(assertion ?? ""),
+                      jwt.verifiesHMAC(key: Array(secret.utf8))
+                else {
+                    refuse(site: site, request: request, detail: "client assertion: bad signature or algorithm")
+                    throw OAuthError.invalidClient("client assertion refused")
+                }
+                try await checkAssertionClaims(jwt, client: application, request: request, site: site)
+            case .privateKeyJWT:
+                let verified: Bool
+                do {
+                    verified = try await CompactJWT.parse(assertion ?? "").asyncMap { jwt in
+                        jwt.header["alg"]?.string == "RS256"
+                            ? try await applicationKeys.verifies(jwt, staticJWKS: application.jwks, url: application.jwksURL, owner: "the application")
+                            : false
+                    } ?? false
+                } catch { throw .serverError(error) }
+                guard verified, let jwt = CompactJWT.parse(assertion ?? "") else {
+                    refuse(site: site, request: request, detail: "client assertion: not signed by a registered key")
+                    throw OAuthError.invalidClient("client assertion refused")
+                }
+                try await checkAssertionClaims(jwt, client: application, request: request, site: site)
             }
         case .developerToken(let token):
             guard let hash = token.secretHash, let given = request.basic?.secret ?? postSecret,
@@ -141,14 +165,10 @@ public final class ClientAuthenticator: Sendable {
         return client
     }
 
-    /// RFC 7523 §3: HMAC-signed with the client secret, iss = sub = client_id, aud names this endpoint (or the
-    /// issuer), not expired nor far in the future, and a jti never seen before.
-    private func checkAssertion(_ raw: String, client: Application, secret: String, request: TokenRequest, site: Site) async throws(OAuthError) {
+    /// RFC 7523 §3, once the signature verified: iss = sub = client_id, aud names this endpoint (or the issuer), not
+    /// expired nor far in the future, and a jti never seen before.
+    private func checkAssertionClaims(_ jwt: CompactJWT, client: Application, request: TokenRequest, site: Site) async throws(OAuthError) {
         let refused = OAuthError.invalidClient("client assertion refused")
-        guard let jwt = CompactJWT.parse(raw), jwt.verifiesHMAC(key: Array(secret.utf8)) else {
-            refuse(site: site, request: request, detail: "client assertion: bad signature or algorithm")
-            throw refused
-        }
         let issuer = settings.oidcIssuer(of: site)
         let epoch = Int64(now().timeIntervalSince1970)
         guard jwt.claims["sub"]?.string == client.clientID,
@@ -176,5 +196,13 @@ public final class ClientAuthenticator: Sendable {
     private func refuse(site: Site, request: TokenRequest, detail: String) {
         audit.record(AuditEvent(siteID: site.id, at: now(), action: "credential.refused", outcome: "refused", actorUserID: nil, tokenID: nil,
                                 clientAddress: request.clientAddress, detail: detail))
+    }
+}
+
+private extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

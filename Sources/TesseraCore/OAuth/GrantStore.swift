@@ -17,9 +17,11 @@ public protocol GrantStore: Sendable {
     func refreshToken(hash: String) async throws -> RefreshToken?
     /// Revokes every refresh token of a family.
     func revokeRefreshFamily(_ family: UUID) async throws
-    /// Revokes the refresh tokens a client holds for a user; returns the families that had live ones.
+    /// Revokes the refresh tokens a client holds for a user, and forgets the codes issued to it for the user that
+    /// are not redeemed yet; returns the families that had live tokens.
     func revokeRefreshTokens(site: UUID, userID: Int, clientID: String) async throws -> [UUID]
-    /// Revokes the refresh tokens of the sessions a sign-in session started (logout); returns their families.
+    /// Revokes the refresh tokens of the sessions a sign-in session started (logout), and forgets the codes issued
+    /// in it that are not redeemed yet; returns the families.
     func revokeRefreshTokens(signInSession: String) async throws -> [(site: UUID, family: UUID)]
 
     func insertAuthorizationCode(_ code: AuthorizationCode) async throws

@@ -35,6 +35,15 @@ public struct OAuthClient: Sendable {
         }
     }
 
+    /// The scopes a token issued to this client may carry: `openid` and the API groups an application registered;
+    /// an OAuth API token's Expert scopes.
+    public var registeredScopes: Set<String> {
+        switch record {
+        case .application(let application): Set([Scope.openid] + application.scopes)
+        case .developerToken: DeviceFlowService.expertScopes
+        }
+    }
+
     public var application: Application? {
         if case .application(let application) = record { return application }
         return nil

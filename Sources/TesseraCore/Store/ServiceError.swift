@@ -21,6 +21,20 @@ public enum ServiceError: Error, Sendable, Equatable {
 }
 
 extension ServiceError {
+    /// The kind of refusal, without the message: fixed text whatever the request said.
+    public var kind: String {
+        switch self {
+        case .invalidInput: "invalid input"
+        case .unauthenticated: "not authenticated"
+        case .forbidden: "forbidden"
+        case .insufficientScope: "insufficient scope"
+        case .notFound: "not found"
+        case .conflict: "conflict"
+        case .throttled: "throttled"
+        case .unavailable: "unavailable"
+        }
+    }
+
     /// The message shown to the caller.
     public var message: String {
         switch self {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import TesseraCore
+import TesseraCrypto
 
 /// Resolves the one caller a request runs as. This is the only place that decides which credential counts.
 ///
@@ -70,6 +71,7 @@ struct CallerResolver: Sendable {
             }
             let caller: Caller
             var scope: String?
+            var session: String?
             let uri = surface.query(of: request)
             let query = uri?.query == nil ? nil : uri?.queryParameters
             if let header = authorizations.first {
@@ -89,6 +91,7 @@ struct CallerResolver: Sendable {
                         caller = Caller(site: site, user: verified.user, kind: .accessToken, scopes: verified.limitingScopes,
                                         clientID: verified.clientID)
                         scope = verified.scope
+                        session = "access|" + (verified.sessionID ?? verified.jti)
                     } catch ServiceError.unauthenticated(let reason) where !cxoneSurface {
                         // Expert's surface answers every JWT that does not verify as seed 001's table does.
                         throw ServiceError.forbidden(reason == CXoneTokenService.deactivatedUser ? "invalid user requesting" : "invalid json web token")
@@ -97,14 +100,27 @@ struct CallerResolver: Sendable {
                     kind = "long-term JWT"
                     let (user, _) = try await services.credentials.verifyLongTermJWT(token, site: site)
                     caller = Caller(site: site, user: user, kind: .longTermJWT)
-                } else {
+                    session = token
+                } else if AuthToken.parse(token) != nil {
                     kind = "auth token"
                     caller = Caller(site: site, user: try await services.accounts.user(forAuthToken: token, site: site), kind: .authToken)
+                    session = token
+                } else {
+                    // Neither a JWT nor an auth token: seed 001's malformed bearer on Expert's surface.
+                    kind = "bearer token"
+                    throw cxoneSurface ? ServiceError.unauthenticated("invalid access token") : ServiceError.forbidden("Unable to parse JWT token")
                 }
             } else if let value = dekiToken, signature {
                 kind = "server token signature"
-                let (user, _) = try await services.credentials.verifySignature(value, site: site)
-                caller = Caller(site: site, user: user, kind: .serverToken)
+                switch try await services.credentials.resolveSignature(value, site: site) {
+                case .user(let user, let token):
+                    caller = Caller(site: site, user: user, kind: .serverToken)
+                    session = "signature|" + token.key + "|" + String(user.id)
+                case .notYetCreated:
+                    // A valid signature for a name that has no account yet: Expert answers as the anonymous user, and
+                    // `users/authenticate` creates it.
+                    caller = Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
+                }
             } else if let token = request.headers[Self.authtokenHeader] ?? query?["authtoken"].map(String.init),
                       token.utf8.starts(with: Self.impersonationPrefix) {
                 kind = "impersonation token"
@@ -113,6 +129,7 @@ struct CallerResolver: Sendable {
                 kind = "site API key"
                 let user = try await services.legacyTokens.userForAPIKey(key, impersonate: query?["impersonateuserid"].map(String.init), site: site)
                 caller = Caller(site: site, user: user, kind: .legacyAPIKey)
+                session = "legacy|" + String(user.id)
             } else if let cookie = request.cookies["authtoken"] {
                 kind = "auth token cookie"
                 if cookie.value.utf8.starts(with: Self.impersonationPrefix) {
@@ -120,15 +137,19 @@ struct CallerResolver: Sendable {
                                     kind: .impersonation)
                 } else {
                     caller = Caller(site: site, user: try await services.accounts.user(forAuthToken: cookie.value, site: site), kind: .authToken)
+                    session = cookie.value
                 }
             } else {
                 caller = Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
             }
-            return ResolvedCaller(caller: caller, allowedOrigin: allowedOrigin, scope: scope)
+            return ResolvedCaller(caller: caller, allowedOrigin: allowedOrigin, scope: scope,
+                                  sessionID: caller.isAnonymous ? nil : session.map { Self.sessionID($0, site: site) })
         } catch let error as ServiceError {
             if case .unavailable = error { throw error }
-            services.audit.record(AuditEvent(siteID: site.id, action: "credential.refused", outcome: "refused", actorUserID: nil, tokenID: nil,
-                                             clientAddress: clientAddress, detail: "\(kind): \(error.message)"))
+            // The message may quote the request (an origin, a user name); the aggregate is per credential kind and
+            // kind of refusal.
+            services.audit.record(AuditEvent(siteID: site.id, action: AuditEvent.refusal, outcome: "refused", actorUserID: nil, tokenID: nil,
+                                             clientAddress: clientAddress, detail: "\(kind): \(error.message)", reason: "\(kind): \(error.kind)"))
             throw error
         }
     }
@@ -137,16 +158,25 @@ struct CallerResolver: Sendable {
     /// Returns the Origin to answer with CORS headers, nil for a same-origin request.
     private func checkBrowserToken(_ key: String, request: Request, site: Site) async throws -> String? {
         let token = try await services.credentials.browserToken(key: key, site: site)
-        guard let origin = request.headers[.origin] else {
-            // Browsers omit Origin on same-origin GETs but say so in Sec-Fetch-Site.
-            if request.headers[Self.secFetchSite]?.lowercased() == "same-origin" { return nil }
-            throw ServiceError.forbidden("a browser token needs an Origin header from an allowed host")
-        }
+        // No Origin: a same-origin GET, or a script on a server (as community tools call). The key adds no identity,
+        // so the request runs as its cookie's user or anonymous, with no CORS headers.
+        guard let origin = request.headers[.origin] else { return nil }
         let refused = ServiceError.forbidden("origin \(origin.prefix(200)) is not allowed for this browser token")
         guard let parsed = Origin.parse(origin) else { throw refused }
         if SameOrigin.holds(parsed, request: request, site: site, settings: services.settings) { return nil }
         guard token.allows(parsed) else { throw refused }
         return origin
+    }
+
+    /// `X-Deki-Session`: a stable, opaque identifier of the caller's session (its credential, or an access token's
+    /// session), as a UUID. A keyed hash: it reveals nothing of the credential it stands for.
+    static func sessionID(_ reference: String, site: Site) -> String {
+        let mac = Secrets.hmacSHA256(key: site.authTokenKey, message: Array(("x-deki-session|" + reference).utf8))
+        var bytes = Array(mac.prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
+                           bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).lowercasedString
     }
 
     /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.

@@ -10,4 +10,6 @@ struct ResolvedCaller: Sendable {
     var caller: Caller
     var allowedOrigin: String?
     var scope: String?
+    /// The `X-Deki-Session` of a signed-in caller.
+    var sessionID: String?
 }

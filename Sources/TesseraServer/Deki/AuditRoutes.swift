@@ -23,6 +23,7 @@ struct AuditRoutes {
                 if let token = event.tokenID { children.append(DekiNode("token-id", text: String(token))) }
                 return DekiNode("event", attributes: [
                     ("id", String(event.id)), ("date", DeveloperTokensRoutes.rfc1123(event.at)), ("action", event.action), ("outcome", event.outcome),
+                    ("count", String(event.count)),
                 ], children: children)
             })
             return DekiOutput.response(node, format: format)

@@ -12,6 +12,9 @@ enum DekiOutput {
         case .json:
             return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: node.dekiJSON)))
+        case .php:
+            return Response(status: status, headers: [.contentType: "application/php; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: node.phpSerialized)))
         }
     }
 

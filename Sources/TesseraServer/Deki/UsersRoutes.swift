@@ -137,7 +137,7 @@ struct UsersRoutes {
     }
 
     private func reference(_ context: TesseraContext) throws -> UserReference {
-        guard let raw = context.parameters.get("user"), let reference = UserReference.parse(raw) else {
+        guard let raw = context.parameters.get("user"), let reference = UserReference.parse(decoded: ExpertPath.doubleDecoded(Substring(raw))) else {
             throw ServiceError.invalidInput("user must be a numeric id or =username")
         }
         return reference

@@ -7,7 +7,8 @@ enum CORS {
     static let allowedMethods = "GET, POST, PUT, DELETE, PATCH, OPTIONS"
 
     static func responseHeaders(origin: String) -> HTTPFields {
-        [.accessControlAllowOrigin: origin, .accessControlAllowCredentials: "true", .vary: "Origin"]
+        [.accessControlAllowOrigin: origin, .accessControlAllowCredentials: "true", .vary: "Origin",
+         .accessControlExposeHeaders: "X-Deki-Session"]
     }
 
     static func preflightHeaders(origin: String) -> HTTPFields {

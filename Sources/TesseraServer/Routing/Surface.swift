@@ -7,6 +7,8 @@ import Hummingbird
 struct Surface {
     let group: RouterGroup<TesseraContext>
     let table: RouteTable
+    /// A POST may ask to be served as another verb (Expert's API).
+    var verbOverride = false
 
     init(_ group: RouterGroup<TesseraContext>, table: RouteTable) {
         self.group = group
@@ -17,12 +19,21 @@ struct Surface {
     func adding(_ middleware: any MiddlewareProtocol<Request, Response, TesseraContext>...) -> Surface {
         let inner = group.group()
         for m in middleware { inner.add(middleware: m) }
-        return Surface(inner, table: table)
+        var surface = Surface(inner, table: table)
+        surface.verbOverride = verbOverride
+        return surface
+    }
+
+    /// This surface, its POSTs taking a verb override.
+    func takingVerbOverride() -> Surface {
+        var surface = self
+        surface.verbOverride = true
+        return surface
     }
 
     /// Registers a route for each method.
     func on(_ path: String, _ methods: HTTPRequest.Method..., use handler: @escaping @Sendable (Request, TesseraContext) async throws -> Response) {
-        for method in methods { table.add(path, method, group: group, handler: handler) }
+        for method in methods { table.add(path, method, group: group, verbOverride: verbOverride, handler: handler) }
     }
 
     /// Answers every path under `prefix` that no route serves with 404, in this surface's format.

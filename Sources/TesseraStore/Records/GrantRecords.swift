@@ -63,6 +63,9 @@ extension SQLStore: GrantStore {
             try await tx.execute("""
                 UPDATE refresh_tokens SET revoked = \(true) WHERE site_id = \(site) AND user_id = \(userID) AND client_id = \(clientID)
                 """)
+            try await tx.execute("""
+                DELETE FROM authorization_codes WHERE site_id = \(site) AND user_id = \(userID) AND client_id = \(clientID) AND used_at IS NULL
+                """)
             return families
         }
     }
@@ -73,6 +76,7 @@ extension SQLStore: GrantStore {
                 SELECT DISTINCT site_id, family_id FROM refresh_tokens WHERE sign_in_session = \(signInSession) AND NOT revoked
                 """).map { (site: try $0.uuid("site_id"), family: try $0.uuid("family_id")) }
             try await tx.execute("UPDATE refresh_tokens SET revoked = \(true) WHERE sign_in_session = \(signInSession)")
+            try await tx.execute("DELETE FROM authorization_codes WHERE sign_in_session = \(signInSession) AND used_at IS NULL")
             return families
         }
     }
@@ -90,9 +94,9 @@ extension SQLStore: GrantStore {
     public func insertAuthorizationCode(_ c: AuthorizationCode) async throws {
         try await db.execute("""
             INSERT INTO authorization_codes (code_hash, site_id, client_id, user_id, redirect_uri, code_challenge, nonce, scope, auth_time,
-                                             family_id, created_at, expires_at, sign_in_session)
+                                             family_id, created_at, expires_at, sign_in_session, issued_ms)
             VALUES (\(c.hash), \(c.siteID), \(c.clientID), \(c.userID), \(c.redirectURI), \(c.codeChallenge), \(c.nonce), \(c.scope), \(c.authTime),
-                    \(c.familyID), \(c.createdAt), \(c.expiresAt), \(c.signInSession))
+                    \(c.familyID), \(c.createdAt), \(c.expiresAt), \(c.signInSession), \(c.issuedMillis))
             """)
     }
 
@@ -108,7 +112,7 @@ extension SQLStore: GrantStore {
                           userID: try row.int("user_id"), redirectURI: try row.string("redirect_uri"), codeChallenge: try row.optionalString("code_challenge"),
                           nonce: try row.optionalString("nonce"), scope: try row.string("scope"), authTime: try row.int64("auth_time"),
                           familyID: try row.uuid("family_id"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
-                          signInSession: try row.optionalString("sign_in_session"))
+                          signInSession: try row.optionalString("sign_in_session"), issuedMillis: try row.optionalInt64("issued_ms"))
     }
 
     // MARK: Device requests

@@ -37,7 +37,7 @@ import TesseraTestSupport
         await World.expectRefusal(\.isForbidden) {
             _ = try await credentials.verifySignature(sign(String(carol.id), at: w.clock.epoch, token: restricted), site: w.site)
         }
-        await World.expectRefusal(\.isUnauthenticated) {
+        await World.expectRefusal(\.isForbidden) {
             _ = try await credentials.verifySignature(sign("=other", at: w.clock.epoch, token: restricted), site: w.site, allowJustInTime: true)
         }
         // A deactivated user's signature is refused.

@@ -45,6 +45,8 @@ import TesseraTestSupport
         try await w.close()
     }
 
+    /// RFC 6749 §6: a refresh token is bound to its client. Another client presenting it is refused without spending
+    /// or revoking it (it cannot be the holder's replay); the right client then refreshes as usual.
     @Test(arguments: StoreKind.allCases)
     func aTokenOfOneClientDoesNotRefreshForAnother(_ kind: StoreKind) async throws {
         guard let w = try await World.make(kind) else { return }
@@ -54,8 +56,11 @@ import TesseraTestSupport
             _ = try await tokens.refresh(try #require(issued.refreshToken), site: w.site, clientID: "client-b")
         }
         await World.expectOAuthError("invalid_grant") {
-            _ = try await tokens.refresh(try #require(issued.refreshToken), site: w.site, clientID: "client-a")
+            _ = try await tokens.refresh(try #require(issued.refreshToken), site: w.site, clientID: nil)
         }
+        let refreshed = try await tokens.refresh(try #require(issued.refreshToken), site: w.site, clientID: "client-a")
+        #expect(try await tokens.verifyAccessToken(refreshed.accessToken, site: w.site).user.id == w.admin.id)
+        #expect(try await tokens.verifyAccessToken(issued.accessToken, site: w.site).user.id == w.admin.id)
         try await w.close()
     }
 

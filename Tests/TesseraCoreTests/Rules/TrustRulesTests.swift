@@ -133,4 +133,111 @@ import TesseraTestSupport
         #expect(try await w.services.sites.site(id: w.site.id)?.authTokenKey == clear)
         try await w.close()
     }
+
+    /// A code from the authorization endpoint, as the consent page gives it after a sign-in; and its redemption.
+    private static func code(_ w: World, _ app: Application, user: User, session: SignInSession) async throws -> String {
+        let pairs = [("client_id", app.clientID), ("redirect_uri", "https://app.example/cb"), ("response_type", "code"), ("scope", "openid")]
+        guard case .success(let request) = try await w.services.authorize.validate(pairs, flow: .openID, site: w.site) else {
+            throw ServiceError.invalidInput("authorization request refused")
+        }
+        let location = try await w.services.authorize.consent(request, user: user, session: session, allow: true, site: w.site, clientAddress: "t")
+        return try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
+    }
+
+    private static func redeem(_ w: World, _ app: Application, secret: String, code: String) async throws -> IssuedTokens {
+        try await w.services.tokenEndpoint.token(w.request(["grant_type": "authorization_code", "code": code, "redirect_uri": "https://app.example/cb"],
+                                                           basic: (app.clientID, secret)), site: w.site)
+    }
+
+    /// A code not yet redeemed when its sign-in session, the password, the account or the consent ends gives nothing.
+    @Test(arguments: StoreKind.allCases)
+    func aCodeIssuedBeforeItsSessionEndedGivesNothing(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        let (app, secret) = try await w.application(.confidential)
+        let appSecret = try #require(secret)
+        let carol = try await w.user("carol")
+        let endings: [(String, () async throws -> Void)] = [
+            ("sign-out", {}),
+            ("password change", {
+                _ = try await w.services.accounts.updateUser(.id(carol.id), changes: UserChanges(password: "another-password-3"), caller: w.adminCaller)
+            }),
+            ("deactivation", {
+                _ = try await w.services.accounts.updateUser(.id(carol.id), changes: UserChanges(status: .inactive), caller: w.adminCaller)
+                _ = try await w.services.accounts.updateUser(.id(carol.id), changes: UserChanges(status: .active), caller: w.adminCaller)
+            }),
+            ("consent withdrawal", {
+                let current = try #require(try await w.store.user(site: w.site.id, id: carol.id))
+                try await w.services.consents.withdraw(user: current, clientID: app.clientID, site: w.site, clientAddress: "t")
+            }),
+        ]
+        var password = "user-password-1"
+        for (name, end) in endings {
+            let (user, session) = try await w.services.authorize.signIn(site: w.site, username: "carol", password: password, clientAddress: "t")
+            let code = try await Self.code(w, app, user: user, session: session)
+            if name == "sign-out" { try await w.services.authorize.signOut(session, site: w.site) } else { try await end() }
+            if name == "password change" { password = "another-password-3" }
+            await World.expectOAuthError("invalid_grant") { _ = try await Self.redeem(w, app, secret: appSecret, code: code) }
+            // A code issued afterwards, even within the same millisecond's second, works.
+            w.clock.advance(by: 0.01)
+            let (again, fresh) = try await w.services.authorize.signIn(site: w.site, username: "carol", password: password, clientAddress: "t")
+            let issued = try await Self.redeem(w, app, secret: appSecret, code: try await Self.code(w, app, user: again, session: fresh))
+            #expect(try await w.services.cxoneTokens.verifyAccessToken(issued.accessToken, site: w.site).user.id == carol.id, "\(name)")
+        }
+        try await w.close()
+    }
+
+    /// Two sign-ins of one user in the same second are two sessions: signing out of one leaves the other.
+    @Test(arguments: StoreKind.allCases)
+    func signingOutEndsOnlyThatSignIn(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        let (app, secret) = try await w.application(.confidential)
+        _ = try await w.user("dave")
+        let (user, first) = try await w.services.authorize.signIn(site: w.site, username: "dave", password: "user-password-1", clientAddress: "t")
+        let (_, second) = try await w.services.authorize.signIn(site: w.site, username: "dave", password: "user-password-1", clientAddress: "t")
+        #expect(first.string != second.string)
+        let kept = try await Self.redeem(w, app, secret: try #require(secret), code: try await Self.code(w, app, user: user, session: second))
+        let ended = try await Self.redeem(w, app, secret: try #require(secret), code: try await Self.code(w, app, user: user, session: first))
+        try await w.services.authorize.signOut(first, site: w.site)
+        await World.expectRefusal(\.isUnauthenticated) { _ = try await w.services.cxoneTokens.verifyAccessToken(ended.accessToken, site: w.site) }
+        #expect(try await w.services.cxoneTokens.verifyAccessToken(kept.accessToken, site: w.site).user.id == user.id)
+        #expect(try await w.services.authorize.session(second.string, site: w.site) != nil)
+        #expect(try await w.services.authorize.session(first.string, site: w.site) == nil)
+        try await w.close()
+    }
+
+    /// An exchange gives the exchanging client only what it registered, and never the administrative scope.
+    @Test(arguments: StoreKind.allCases)
+    func anExchangeGivesOnlyWhatTheExchangingClientRegistered(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        let (app, secret) = try await w.application(.confidential)
+        let subject = try await w.services.cxoneTokens.issue(user: w.admin, site: w.site, clientID: "admin-app", scope: "openid reports tessera.admin")
+        let basic = (app.clientID, try #require(secret))
+        func exchange(_ scope: String?) async throws -> IssuedTokens {
+            var p = ["grant_type": TokenExchangeGrant.type, "subject_token": subject.accessToken, "subject_token_type": TokenExchangeGrant.accessTokenType]
+            p["scope"] = scope
+            return try await w.services.tokenEndpoint.token(w.request(p, basic: basic), site: w.site)
+        }
+        #expect(try await exchange(nil).scope == "openid")
+        await World.expectOAuthError("invalid_scope") { _ = try await exchange("openid tessera.admin") }
+        await World.expectOAuthError("invalid_scope") { _ = try await exchange("openid reports") }
+        try await w.close()
+    }
+
+    /// An application's token gives a long-term JWT only to a developer token it created.
+    @Test(arguments: StoreKind.allCases)
+    func anApplicationRegeneratesOnlyTheJWTsOfTokensItCreated(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        let own = try await w.services.developerTokens.create(NewDeveloperToken(type: .server, name: "Own", restrictedUserID: w.admin.id),
+                                                              caller: w.adminCaller, clientAddress: "t")
+        let app = Self.delegated(w, w.admin, scope: "openid tessera.admin")
+        await World.expectRefusal({ if case .insufficientScope = $0 { true } else { false } }) {
+            _ = try await w.services.developerTokens.update(own.token.id, changes: DeveloperTokenChanges(generateJWT: true), caller: app, clientAddress: "t")
+        }
+        let made = try await w.services.developerTokens.create(NewDeveloperToken(type: .server, name: "Made", restrictedUserID: w.admin.id),
+                                                               caller: app, clientAddress: "t")
+        let regenerated = try await w.services.developerTokens.update(made.token.id, changes: DeveloperTokenChanges(generateJWT: true), caller: app,
+                                                                      clientAddress: "t")
+        #expect(regenerated.jwt != nil)
+        try await w.close()
+    }
 }

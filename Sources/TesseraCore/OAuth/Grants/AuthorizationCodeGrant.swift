@@ -2,7 +2,8 @@ import Foundation
 
 /// The authorization-code grant (RFC 6749 §4.1.3, RFC 7636): a code from the authorization endpoint, single use and
 /// short-lived, bound to its client, redirect URI and PKCE challenge. A code presented twice ends the session its
-/// first use started.
+/// first use started. A code issued before the user's password changed or the account was deactivated gives nothing;
+/// signing out and withdrawing consent forget the codes not yet redeemed.
 public struct AuthorizationCodeGrant: GrantHandler {
     public let grantType = "authorization_code"
     let codes: any GrantStore
@@ -44,7 +45,9 @@ public struct AuthorizationCodeGrant: GrantHandler {
             throw .invalidGrant("public clients must use PKCE")
         }
         do {
-            guard let user = try await directory.user(site: site.id, id: code.userID), user.status == .active else { throw invalid }
+            guard let user = try await directory.user(site: site.id, id: code.userID), user.status == .active,
+                  code.issuedMillis >= user.tokensValidAfter
+            else { throw invalid }
             return try await tokens.issue(user: user, site: site, clientID: client.id, scope: code.scope, authTime: code.authTime,
                                           nonce: code.nonce, family: code.familyID, signInSession: code.signInSession)
         } catch let error as OAuthError {

@@ -34,7 +34,10 @@ public struct DeviceCodeGrant: GrantHandler {
             throw .invalidGrant("device_code was already used")
         case .approved:
             do {
-                guard let userID = found.userID, let user = try await directory.user(site: site.id, id: userID), user.status == .active else {
+                guard let userID = found.userID, let user = try await directory.user(site: site.id, id: userID), user.status == .active,
+                      // Stored to the second: a request started in the second of a password change counts as before it.
+                      Int64(found.createdAt.timeIntervalSince1970) * 1000 >= user.tokensValidAfter
+                else {
                     throw OAuthError.invalidGrant("the approving user is no longer active")
                 }
                 return try await tokens.issue(user: user, site: site, clientID: client.id, scope: found.scope)

@@ -2,9 +2,11 @@ import Foundation
 
 /// RFC 8693 token exchange, by an authenticated confidential client only. The issued access token can neither widen
 /// nor outlive its subject:
-/// - an access token of this site: the new token's scope is a subset of the subject's (asking for more is
-///   `invalid_scope`), it expires no later than the subject, and it belongs to the subject's session — so whatever
-///   ends that session (revocation, a replayed refresh token, signing out, a withdrawn consent) ends it too;
+/// - an access token of this site: the new token's scope is a subset of the subject's and of what the exchanging
+///   client registered (asking for more is `invalid_scope`; asking for nothing gives the scopes both allow), it
+///   never carries the administrative scope (an administrator grants that to one application on its consent page,
+///   and an exchange shows no page), it expires no later than the subject, and it belongs to the subject's session —
+///   so whatever ends that session (revocation, a replayed refresh token, signing out, a withdrawn consent) ends it;
 /// - an ID token of a trusted identity provider (or a JWT access token of one): a new session for the user it is
 ///   linked to, with the site's access-token lifetime and identity only (`openid`).
 /// No refresh token is issued.
@@ -43,8 +45,20 @@ public struct TokenExchangeGrant: GrantHandler {
             case Self.accessTokenType where CXoneTokenService.isCXoneToken(subject):
                 let verified = try await tokens.verifyAccessToken(subject, site: site)
                 let subjectScopes = Scope.set(verified.scope)
-                scopes = requested ?? subjectScopes
-                guard scopes.isSubset(of: subjectScopes) else { throw OAuthError.invalidScope("the subject token's scope does not cover \(Self.text(scopes))") }
+                let reachable = subjectScopes.intersection(client.registeredScopes).subtracting([Scope.admin])
+                if let requested {
+                    guard requested.isSubset(of: subjectScopes) else {
+                        throw OAuthError.invalidScope("the subject token's scope does not cover \(Self.text(requested))")
+                    }
+                    guard !requested.contains(Scope.admin) else { throw OAuthError.invalidScope("the administrative scope is never exchanged") }
+                    guard requested.isSubset(of: reachable) else {
+                        throw OAuthError.invalidScope("the exchanging application did not register \(Self.text(requested.subtracting(reachable)))")
+                    }
+                    scopes = requested
+                } else {
+                    scopes = reachable
+                    guard !scopes.isEmpty else { throw OAuthError.invalidScope("the exchanging application registered none of the subject token's scopes") }
+                }
                 user = verified.user
                 family = verified.sessionID.flatMap(UUID.init(uuidString:)) ?? family
                 expiresBy = verified.expires
