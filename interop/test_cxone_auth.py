@@ -1152,8 +1152,8 @@ def test_openid_configuration(server, issuer):
     assert doc["jwks_uri"] == issuer + "/auth/jwks"
     assert doc["end_session_endpoint"] == issuer + "/auth/authorize/logout"
     expected_lists = {
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "client_secret_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ["HS256", "HS384", "HS512"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "HS256", "HS384", "HS512"],
         "scopes_supported": ["openid"],
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],

@@ -47,7 +47,7 @@ REFRESH_LIFETIME = 86400
 AUTHTOKEN_LIFETIME = 561_600  # the server's default (6.5 days)
 AUTHTOKEN_SHAPE = re.compile(r"^(\d+)_(\d+)_([0-9a-f]{64})$")
 # Applications may also use client_secret_jwt here (as at the token endpoint); developer tokens only the first two.
-AUTH_METHODS = ["client_secret_basic", "client_secret_jwt", "client_secret_post"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_jwt", "client_secret_post", "private_key_jwt"]
 WRONG_SECRET = "d3Jvbmctc2VjcmV0LXZhbHVlLWhlcmU="
 
 

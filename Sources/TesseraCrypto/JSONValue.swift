@@ -45,7 +45,7 @@ public enum JSONValue: Sendable, Equatable {
         "{" + members.map { quote($0.0) + ":" + $0.1.serialised }.joined(separator: ",") + "}"
     }
 
-    var serialised: String {
+    public var serialised: String {
         switch self {
         case .string(let s): return Self.quote(s)
         case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)

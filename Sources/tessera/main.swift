@@ -173,14 +173,16 @@ struct AdminOptions: ParsableArguments {
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app", abstract: "Manage OAuth applications: registrations, approval, enable and disable.",
-        subcommands: [Create.self, Register.self, Approve.self, List.self, Disable.self, Enable.self])
+        subcommands: [Create.self, Register.self, Approve.self, List.self, Disable.self, Enable.self, Delete.self])
 
     /// The registration form's fields as options.
     struct FormOptions: ParsableArguments {
         @Option(help: "Application name.") var name: String
         @Option(help: "backend, confidential or public (cannot change later).") var type: String
-        @Option(help: "client_secret_basic (default), client_secret_post or client_secret_jwt; public applications use none.")
+        @Option(help: "client_secret_basic (default), client_secret_post, client_secret_jwt or private_key_jwt; public applications use none.")
         var authMethod: String?
+        @Option(help: "private_key_jwt: a file holding the application's JWK Set (RSA public keys).") var jwksFile: String?
+        @Option(help: "private_key_jwt: where the application publishes its JWK Set (https, or http on a loopback host).") var jwksURL: String?
         @Option(help: "What the application does.") var description: String?
         @Option(help: "Primary business unit number.") var businessUnit: Int?
         @Option(name: .customLong("contact"), help: "Technical contact e-mail (repeatable).") var contacts: [String] = []
@@ -197,13 +199,20 @@ struct AppCommand: AsyncParsableCommand {
             var method: ClientAuthMethod?
             if let authMethod {
                 guard let parsed = ClientAuthMethod(rawValue: authMethod) else {
-                    throw ValidationError("auth method must be client_secret_basic, client_secret_post, client_secret_jwt or none")
+                    throw ValidationError("auth method must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none")
                 }
                 method = parsed
             }
+            var jwks: String?
+            if let jwksFile {
+                guard let data = FileManager.default.contents(atPath: jwksFile), data.count <= 64 * 1024 else {
+                    throw ValidationError("cannot read a JWK Set of at most 64 KiB from \(jwksFile)")
+                }
+                jwks = String(decoding: data, as: UTF8.self)
+            }
             return RegistrationForm(name: name, description: description, businessUnit: businessUnit, contacts: contacts, multiTenant: multiTenant,
                                     environments: environments.isEmpty ? nil : environments, type: type, authMethod: method,
-                                    redirectURIs: redirectURIs, logoutURIs: logoutURIs, origins: origins, scopes: scopes)
+                                    redirectURIs: redirectURIs, logoutURIs: logoutURIs, origins: origins, scopes: scopes, jwks: jwks, jwksURL: jwksURL)
         }
     }
 
@@ -289,6 +298,20 @@ struct AppCommand: AsyncParsableCommand {
                 try await services.registrations.setEnabled(site: site, trackingNumber: trackingNumber, enabled: true, actor: nil, clientAddress: "cli")
             }
             print("enabled")
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Schedule a registration's deletion: its clients stop now and go, with it, after the delay; enable cancels.")
+        @Argument(help: "The tracking number.") var trackingNumber: String
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let scheduled = try await admin.with { services, site in
+                try await services.registrations.scheduleDeletion(site: site, trackingNumber: trackingNumber, actor: nil, clientAddress: "cli")
+            }
+            print("scheduled_deletion: \(scheduled.registration.scheduledDeletion.map { ISO8601DateFormatter().string(from: $0) } ?? "")")
         }
     }
 }

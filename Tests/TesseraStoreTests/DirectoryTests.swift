@@ -30,7 +30,7 @@ import TesseraStore
     @Test func aCacheOnOnePostgresInstanceForgetsWhatAnotherDeletes() async throws {
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
         let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
-        try await a.migrate(at: Date())
+        _ = try await a.migrate(at: Date())
         let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
         try await waitUntil { b.changes.isLive }
         let site = StoreFixtures.site(isDefault: true)

@@ -64,7 +64,7 @@ import TesseraTestSupport
         do {
             _ = try await services.cxoneTokens.refresh(held.spent_refresh_token, site: site, clientID: nil)
             Issue.record("a spent refresh token refreshed")
-        } catch let error as OAuthError {
+        } catch {
             #expect(error.code == "invalid_grant")
         }
         await expectRefused { _ = try await services.cxoneTokens.refresh(try #require(rotated.refreshToken), site: site, clientID: nil) }

@@ -84,7 +84,7 @@ import TesseraStore
         // Nothing of one site is visible from the other.
         #expect(try await store.user(site: b.id, id: 4) == nil)
         #expect(try await store.user(site: b.id, username: "carol") == nil)
-        #expect(try await store.users(site: b.id, offset: 0, limit: 100).map(\.username) == ["admin", "Anonymous", "bob"])
+        #expect(try await store.searchUsers(site: b.id, query: UserQuery()).users.map(\.username) == ["admin", "Anonymous", "bob"])
         try await store.close()
     }
 
@@ -124,10 +124,70 @@ import TesseraStore
         try await store.createSite(site, users: StoreFixtures.firstUsers(site))
         for i in 0..<5 { _ = try await store.createUser(StoreFixtures.user(site: site, username: "u\(i)", role: i < 2 ? .admin : .viewer, status: i == 0 ? .inactive : .active)) }
         #expect(try await store.userCount(site: site.id) == 7)
-        #expect(try await store.users(site: site.id, offset: 2, limit: 3).map(\.id) == [3, 4, 5])
-        #expect(try await store.users(site: site.id, offset: 10, limit: 3).isEmpty)
+        var page = UserQuery()
+        (page.offset, page.limit) = (2, 3)
+        #expect(try await store.searchUsers(site: site.id, query: page).users.map(\.id) == [3, 4, 5])
+        #expect(try await store.searchUsers(site: site.id, query: page).matching == 7)
+        page.offset = 10
+        #expect(try await store.searchUsers(site: site.id, query: page).users.isEmpty)
         // admin (id 1) and u1 are active admins; u0 is an inactive one.
         #expect(try await store.activeUserCount(site: site.id, roleName: "Admin") == 2)
+        try await store.close()
+    }
+
+    /// Expert's user search: case-insensitive prefixes on NFC keys, name-or-full-name, name-or-e-mail, exact role,
+    /// status and seat, sorting both ways with ties in id order, and `%` and `_` as plain characters.
+    @Test(arguments: StoreKind.allCases)
+    func userSearch(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let site = StoreFixtures.site(hostnames: ["a.example"])
+        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        func add(_ name: String, email: String, full: String, role: Role = .viewer, active: Bool = true, seat: Bool = true) async throws {
+            var user = StoreFixtures.user(site: site, username: name, role: role, status: active ? .active : .inactive)
+            (user.email, user.fullName, user.hasSeat) = (email, full, seat)
+            _ = try await store.createUser(user)
+        }
+        try await add("Jane.Doe", email: "jd@corp.example", full: "Jane Doe")                                    // 3
+        try await add("jane_roe", email: "zz@corp.example", full: "Roe, Jane", role: .contributor, seat: false)    // 4
+        try await add("janet", email: "jane@other.example", full: "Janet Z", active: false)                      // 5
+        try await add("Émile", email: "emile@corp.example", full: "Émile Ñandú", role: .admin)                   // 6
+        try await add("j%ne", email: "pct@corp.example", full: "Percent")                                        // 7
+        try await add("mark", email: "Mark@Corp.example", full: "jane's friend")                                 // 8
+        func ids(_ build: (inout UserQuery) -> Void) async throws -> [Int] {
+            var q = UserQuery()
+            build(&q)
+            let found = try await store.searchUsers(site: site.id, query: q)
+            #expect(found.users.count <= found.matching)
+            return found.users.map(\.id)
+        }
+        #expect(try await ids { $0.usernamePrefix = "JANE" } == [3, 4, 5])
+        #expect(try await ids { $0.usernamePrefix = "jane_" } == [4])
+        #expect(try await ids { $0.usernamePrefix = "j%" } == [7])
+        #expect(try await ids { $0.usernamePrefix = "j_" }.isEmpty)
+        #expect(try await ids { $0.usernamePrefix = "émi" } == [6])
+        #expect(try await ids { $0.usernamePrefix = "E\u{301}MI" } == [6])   // decomposed, upper case: the same key
+        #expect(try await ids { $0.fullNamePrefix = "jane" } == [3, 5, 8])
+        #expect(try await ids { ($0.usernamePrefix, $0.fullNamePrefix) = ("mark", "roe") } == [4, 8])
+        #expect(try await ids { $0.usernameOrEmailPrefix = "jane" } == [3, 4, 5])
+        #expect(try await ids { $0.usernameOrEmailPrefix = "MARK@" } == [8])
+        #expect(try await ids { ($0.usernamePrefix, $0.usernameOrEmailPrefix) = ("jane", "jd") } == [3])
+        #expect(try await ids { ($0.usernamePrefix, $0.activated) = ("jane", false) } == [5])
+        #expect(try await ids { ($0.usernamePrefix, $0.seated) = ("jane", false) } == [4])
+        #expect(try await ids { $0.roleName = "ADMIN" } == [1, 6])
+        #expect(try await ids { ($0.usernamePrefix, $0.sort, $0.descending) = ("jane", .username, true) } == [5, 4, 3])
+        #expect(try await ids { ($0.usernamePrefix, $0.sort) = ("j", .email) } == [5, 3, 7, 4])
+        #expect(try await ids { ($0.fullNamePrefix, $0.sort) = ("j", .fullname) } == [3, 8, 5])
+        #expect(try await ids { ($0.sort, $0.descending, $0.limit) = (.id, true, 2) } == [8, 7])
+        var q = UserQuery()
+        (q.usernamePrefix, q.limit, q.offset) = ("jane", 1, 1)
+        let page = try await store.searchUsers(site: site.id, query: q)
+        #expect(page.users.map(\.id) == [4] && page.matching == 3)
+        // The keys follow an update.
+        var mark = try #require(try await store.user(site: site.id, id: 8))
+        mark.email = "quinn@corp.example"
+        try await store.updateUser(mark)
+        #expect(try await ids { $0.usernameOrEmailPrefix = "quinn" } == [8])
+        #expect(try await ids { $0.usernameOrEmailPrefix = "mark@" }.isEmpty)
         try await store.close()
     }
 

@@ -118,12 +118,21 @@ public final class AccountService: Sendable {
         return try await find(reference, site: caller.site)
     }
 
-    public func users(caller: Caller, offset: Int, limit: Int) async throws -> (users: [User], total: Int) {
+    /// Expert's user search (administrators only: the list of accounts is not for every reader). Returns the page,
+    /// how many users match, and how many the site has in all.
+    public func searchUsers(_ query: UserQuery, caller: Caller) async throws -> (users: [User], matching: Int, total: Int) {
         try caller.require(.admin)
-        guard offset >= 0, (1...1000).contains(limit) else { throw ServiceError.invalidInput("offset must be ≥ 0 and limit 1 to 1000") }
-        async let page = store.users(site: caller.site.id, offset: offset, limit: limit)
+        guard query.offset >= 0, (0...UserQuery.maxLimit).contains(query.limit) else {
+            throw ServiceError.invalidInput("offset must be ≥ 0 and limit 0 to \(UserQuery.maxLimit) (or all)")
+        }
+        for text in [query.usernamePrefix, query.fullNamePrefix, query.usernameOrEmailPrefix, query.roleName].compactMap(\.self)
+        where text.utf8.count > 255 {
+            throw ServiceError.invalidInput("a filter is at most 255 bytes")
+        }
+        async let found = store.searchUsers(site: caller.site.id, query: query)
         async let total = store.userCount(site: caller.site.id)
-        return try await (page, total)
+        let (page, all) = try await (found, total)
+        return (page.users, page.matching, all)
     }
 
     public func createUser(_ fields: UserChanges, caller: Caller) async throws -> User {

@@ -10,9 +10,9 @@ public protocol UserStore: Sendable {
     func user(site: UUID, username: String) async throws -> User?
     /// The user with this guid (the CXone user id) in the site.
     func user(site: UUID, guid: UUID) async throws -> User?
-    /// Users ordered by id.
-    func users(site: UUID, offset: Int, limit: Int) async throws -> [User]
     func userCount(site: UUID) async throws -> Int
+    /// The page of users a search asks for, and how many match it in all.
+    func searchUsers(site: UUID, query: UserQuery) async throws -> (users: [User], matching: Int)
     /// Replaces every mutable field of an existing user. Throws `StoreError.notFound` or `.conflict`.
     func updateUser(_ user: User) async throws
     /// Active users whose role is the given one.

@@ -33,15 +33,19 @@ public struct AppRegistration: Sendable, Equatable {
     public var approvedBy: Int?
     public var approvedAt: Date?
     /// `private_key_jwt`: the application's public keys, as a JWK Set, or where they are published.
-    public var jwks: String? = nil
-    public var jwksURL: String? = nil
+    public var jwks: String?
+    public var jwksURL: String?
     /// When a deletion was asked for, the time the registration and its clients go (they are disabled meanwhile).
-    public var scheduledDeletion: Date? = nil
+    public var scheduledDeletion: Date?
 
     public init(siteID: UUID, trackingNumber: String, name: String, description: String, businessUnit: Int?, contacts: [String],
                 multiTenant: Bool, environments: [String], type: ApplicationType, authMethod: ClientAuthMethod, redirectURIs: [String],
                 logoutURIs: [String], origins: [String], scopes: [String], status: RegistrationStatus, isEnabled: Bool, createdBy: Int?,
-                createdAt: Date, modifiedAt: Date, approvedBy: Int?, approvedAt: Date?) {
+                createdAt: Date, modifiedAt: Date, approvedBy: Int?, approvedAt: Date?, jwks: String? = nil, jwksURL: String? = nil,
+                scheduledDeletion: Date? = nil) {
+        self.jwks = jwks
+        self.jwksURL = jwksURL
+        self.scheduledDeletion = scheduledDeletion
         self.siteID = siteID
         self.trackingNumber = trackingNumber
         self.name = name

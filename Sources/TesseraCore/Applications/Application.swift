@@ -34,10 +34,11 @@ public struct Application: Sendable, Equatable {
 
     public init(siteID: UUID, clientID: String, name: String, type: ApplicationType, authMethod: ClientAuthMethod, secretSalt: String?,
                 redirectURIs: [String], multiTenant: Bool, isEnabled: Bool, createdAt: Date, trackingNumber: String? = nil,
-                environment: String = "", logoutURIs: [String] = [], origins: [String] = [], scopes: [String] = []) {
+                environment: String = "", logoutURIs: [String] = [], origins: [String] = [], scopes: [String] = [], jwks: String? = nil,
+                jwksURL: String? = nil) {
         self.scopes = scopes
-        self.jwks = nil
-        self.jwksURL = nil
+        self.jwks = jwks
+        self.jwksURL = jwksURL
         self.siteID = siteID
         self.clientID = clientID
         self.name = name

@@ -16,6 +16,9 @@ public protocol ClientStore: Sendable {
     func updateRegistration(_ registration: AppRegistration, newClients: [Application]) async throws
     /// The clients a registration issued.
     func applications(trackingNumber: String) async throws -> [Application]
+    /// Deletes the registrations whose scheduled deletion is at or before the time, with their clients, the
+    /// consents given to those clients and their refresh tokens; returns how many registrations.
+    func deleteRegistrations(scheduledBefore: Date) async throws -> Int
     /// Every origin of every enabled client, of every site.
     func registeredOrigins() async throws -> [String]
 }

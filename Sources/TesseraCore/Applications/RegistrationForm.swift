@@ -16,12 +16,14 @@ public struct RegistrationForm: Sendable {
     public var origins: [String]?
     public var scopes: [String]?
     /// `private_key_jwt`: a JWK Set (JSON text) or a JWKS URL.
-    public var jwks: String? = nil
-    public var jwksURL: String? = nil
+    public var jwks: String?
+    public var jwksURL: String?
 
     public init(name: String? = nil, description: String? = nil, businessUnit: Int? = nil, contacts: [String]? = nil, multiTenant: Bool? = nil,
                 environments: [String]? = nil, type: ApplicationType? = nil, authMethod: ClientAuthMethod? = nil, redirectURIs: [String]? = nil,
-                logoutURIs: [String]? = nil, origins: [String]? = nil, scopes: [String]? = nil) {
+                logoutURIs: [String]? = nil, origins: [String]? = nil, scopes: [String]? = nil, jwks: String? = nil, jwksURL: String? = nil) {
+        self.jwks = jwks
+        self.jwksURL = jwksURL
         self.name = name
         self.description = description
         self.businessUnit = businessUnit

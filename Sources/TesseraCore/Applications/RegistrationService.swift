@@ -107,15 +107,40 @@ public final class RegistrationService: Sendable {
         return try await get(site: site, trackingNumber: trackingNumber)
     }
 
-    /// Disables (every client stops authenticating at once) or re-enables a registration.
+    /// Disables (every client stops authenticating at once) or re-enables a registration. Enabling cancels a
+    /// scheduled deletion.
     public func setEnabled(site: Site, trackingNumber: String, enabled: Bool, actor: Int?, clientAddress: String = "") async throws
         -> RegisteredApplication {
         var registration = try await find(site: site, trackingNumber: trackingNumber)
         registration.isEnabled = enabled
+        if enabled { registration.scheduledDeletion = nil }
         registration.modifiedAt = now()
         try await store.updateRegistration(registration, newClients: [])
         record(site: site, action: enabled ? "app.enable" : "app.disable", actor: actor, clientAddress: clientAddress, detail: trackingNumber)
         return try await get(site: site, trackingNumber: trackingNumber)
+    }
+
+    /// How long a registration whose deletion was asked for waits, disabled, before it and its clients are gone
+    /// (CXone schedules deletion and says when; it does not document the delay). Enabling it meanwhile cancels.
+    public static let deletionDelay: TimeInterval = 7 * 86_400
+
+    /// Schedules a registration's deletion: its clients stop authenticating now, and the housekeeping removes them
+    /// with the registration, the consents given to them and their refresh tokens once the time comes.
+    public func scheduleDeletion(site: Site, trackingNumber: String, actor: Int?, clientAddress: String = "") async throws -> RegisteredApplication {
+        var registration = try await find(site: site, trackingNumber: trackingNumber)
+        if registration.scheduledDeletion == nil {
+            registration.scheduledDeletion = now().addingTimeInterval(Self.deletionDelay)
+            registration.isEnabled = false
+            registration.modifiedAt = now()
+            try await store.updateRegistration(registration, newClients: [])
+            record(site: site, action: "app.delete", actor: actor, clientAddress: clientAddress, detail: "\(trackingNumber): scheduled")
+        }
+        return try await get(site: site, trackingNumber: trackingNumber)
+    }
+
+    /// Removes the registrations whose scheduled deletion has come; returns how many. Run by the housekeeping.
+    public func deleteScheduled() async throws -> Int {
+        try await store.deleteRegistrations(scheduledBefore: now())
     }
 
     public func list(site: Site) async throws -> [RegisteredApplication] {

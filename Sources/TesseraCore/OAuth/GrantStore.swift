@@ -37,6 +37,10 @@ public protocol GrantStore: Sendable {
     /// A client's poll: returns the request, marking an approved one used (so its tokens are issued once).
     func pollDeviceAuthorization(hash: String) async throws -> DeviceAuthorization?
 
+    /// Forgets codes, device requests, refresh tokens and client-assertion ids that expired before the time;
+    /// returns how many rows went.
+    func forgetExpiredGrants(before: Date) async throws -> Int
+
     /// Records a client assertion's jti until it expires, forgetting those expired at `now`. Returns false when it
     /// was seen before (a replay).
     func recordClientAssertion(clientID: String, jti: String, expiresAt: Date, now: Date) async throws -> Bool

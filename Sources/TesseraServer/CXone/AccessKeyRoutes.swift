@@ -14,9 +14,14 @@ struct AccessKeyRoutes {
     func register(on surface: Surface) {
         surface.on(Self.base, .post) { request, context in try await create(request, context) }
         surface.on(Self.base, .get) { request, context in try await list(request, context) }
+        // The older spelling: the key in the query (`?accessKeyId=`), as an earlier version of CXone's API had it.
+        surface.on(Self.base, .patch) { request, context in
+            guard let id = request.uri.queryParameters["accessKeyId"].map(String.init) else { throw ServiceError.invalidInput("accessKeyId is required") }
+            return try await patch(try Self.checkedKeyID(id), request, context)
+        }
         let one = Self.base + "/:key"
         surface.on(one, .get) { _, context in try await read(context) }
-        surface.on(one, .patch) { request, context in try await patch(request, context) }
+        surface.on(one, .patch) { request, context in try await patch(try Self.keyID(context), request, context) }
         surface.on(one, .delete) { _, context in try await delete(context) }
     }
 
@@ -75,11 +80,11 @@ struct AccessKeyRoutes {
         return CXoneIO.json([("resultSet", JSONValue.object(describe(key, user: owner, site: caller.site)))])
     }
 
-    private func patch(_ request: Request, _ context: TesseraContext) async throws -> Response {
+    private func patch(_ id: String, _ request: Request, _ context: TesseraContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await CXoneIO.parameters(request)
         guard let text = body["isActive"], text == "true" || text == "false" else { throw ServiceError.invalidInput("isActive must be true or false") }
-        let key = try await services.accessKeys.setActive(try Self.keyID(context), active: text == "true", caller: caller,
+        let key = try await services.accessKeys.setActive(id, active: text == "true", caller: caller,
                                                           clientAddress: context.clientAddress)
         let owner = try await services.directory.user(site: caller.site.id, id: key.userID)
         return CXoneIO.json([("resultSet", JSONValue.object(describe(key, user: owner, site: caller.site)))])
@@ -104,7 +109,11 @@ struct AccessKeyRoutes {
     }
 
     private static func keyID(_ context: TesseraContext) throws -> String {
-        guard let id = context.parameters.get("key"), !id.isEmpty, id.utf8.count <= 128 else { throw ServiceError.notFound("no such access key") }
+        try checkedKeyID(context.parameters.get("key") ?? "")
+    }
+
+    private static func checkedKeyID(_ id: String) throws -> String {
+        guard !id.isEmpty, id.utf8.count <= 128 else { throw ServiceError.notFound("no such access key") }
         return id
     }
 

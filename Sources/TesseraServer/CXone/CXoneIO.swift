@@ -33,11 +33,13 @@ enum CXoneIO {
         if let refresh = tokens.refreshToken {
             members += [("refresh_token", .string(refresh)), ("refresh_token_expires_in", int(tokens.refreshExpiresIn))]
         }
-        if let issued = tokens.issuedTokenType {
-            members.append(("issued_token_type", .string(issued)))
-            if let scope = tokens.scope { members.append(("scope", .string(scope))) }
-        } else {
+        // Every answer says what it issued (CXone's token schema has the field; RFC 8693 needs it for exchanges).
+        members.append(("issued_token_type", .string(tokens.issuedTokenType ?? TokenExchangeGrant.accessTokenType)))
+        if tokens.issuedTokenType == nil {
             members.append(("id_token", .string(tokens.idToken)))
+        } else if let scope = tokens.scope {
+            // An exchange's scope may be narrower than asked (RFC 8693 §2.2.1).
+            members.append(("scope", .string(scope)))
         }
         return json(members, headers: noStore)
     }

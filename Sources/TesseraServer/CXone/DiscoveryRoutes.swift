@@ -34,18 +34,20 @@ struct DiscoveryRoutes {
     private func openIDConfiguration(_ context: TesseraContext) throws -> Response {
         let issuer = services.settings.oidcIssuer(of: try context.requireSite())
         func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+        // One client authenticator serves the token, revocation and introspection endpoints.
+        let methods = strings(["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt"])
         return CXoneIO.json([
             ("issuer", .string(issuer)),
             ("authorization_endpoint", .string(issuer + "/auth/authorize")),
             ("token_endpoint", .string(issuer + "/auth/token")),
             ("userinfo_endpoint", .string(issuer + "/auth/userinfo")),
             ("jwks_uri", .string(issuer + "/auth/jwks")),
-            ("token_endpoint_auth_methods_supported", strings(["client_secret_basic", "client_secret_post", "client_secret_jwt"])),
+            ("token_endpoint_auth_methods_supported", methods),
             ("revocation_endpoint", .string(issuer + "/auth/revoke")),
-            ("revocation_endpoint_auth_methods_supported", strings(["client_secret_basic", "client_secret_post", "client_secret_jwt"])),
+            ("revocation_endpoint_auth_methods_supported", methods),
             ("introspection_endpoint", .string(issuer + "/auth/introspect")),
-            ("introspection_endpoint_auth_methods_supported", strings(["client_secret_basic", "client_secret_post", "client_secret_jwt"])),
-            ("token_endpoint_auth_signing_alg_values_supported", strings(["HS256", "HS384", "HS512"])),
+            ("introspection_endpoint_auth_methods_supported", methods),
+            ("token_endpoint_auth_signing_alg_values_supported", strings(["RS256", "HS256", "HS384", "HS512"])),
             ("end_session_endpoint", .string(issuer + "/auth/authorize/logout")),
             ("scopes_supported", strings(["openid"])),
             ("response_types_supported", strings(["code"])),

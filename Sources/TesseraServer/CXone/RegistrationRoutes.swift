@@ -5,8 +5,8 @@ import TesseraCore
 import TesseraCrypto
 
 /// The application-registration API (Admin only), with the field names of CXone's registration model:
-/// `GET|POST /authentication/v1/applications`, `GET|PATCH /authentication/v1/applications/{trackingNumber}`,
-/// `POST .../{trackingNumber}-approve`, `-enable` and `-disable`.
+/// `GET|POST /authentication/v1/applications`, `GET|PATCH|DELETE /authentication/v1/applications/{trackingNumber}`
+/// (DELETE schedules the deletion and says when), `POST .../{trackingNumber}-approve`, `-enable` and `-disable`.
 struct RegistrationRoutes {
     let services: Services
     static let base = "/authentication/v1/applications"
@@ -17,6 +17,7 @@ struct RegistrationRoutes {
         let one = Self.base + "/:id"
         surface.on(one, .get) { _, context in try await read(context) }
         surface.on(one, .patch) { request, context in try await update(request, context) }
+        surface.on(one, .delete) { _, context in try await delete(context) }
         surface.on(one, .post) { _, context in try await action(context) }
     }
 
@@ -51,6 +52,13 @@ struct RegistrationRoutes {
         let updated = try await services.registrations.update(site: caller.site, trackingNumber: try context.parameters.require("id"), form,
                                                               actor: caller.user.id, clientAddress: context.clientAddress)
         return CXoneIO.json(describe(updated), headers: CXoneIO.noStore)
+    }
+
+    private func delete(_ context: TesseraContext) async throws -> Response {
+        let caller = try admin(context)
+        let scheduled = try await services.registrations.scheduleDeletion(site: caller.site, trackingNumber: try context.parameters.require("id"),
+                                                                          actor: caller.user.id, clientAddress: context.clientAddress)
+        return CXoneIO.json(describe(scheduled), status: .accepted, headers: CXoneIO.noStore)
     }
 
     /// `{tracking}-approve`, `{tracking}-enable`, `{tracking}-disable`.
@@ -94,7 +102,9 @@ struct RegistrationRoutes {
             ("logouts", strings(r.logoutURIs)), ("origins", strings(r.origins)), ("scope", strings(r.scopes)), ("status", .string(r.status.rawValue)),
             ("isEnabled", .bool(r.isEnabled)), ("createdBy", r.createdBy.map { CXoneIO.int($0) } ?? .null), ("createdTime", time(r.createdAt)),
             ("lastModifiedTime", time(r.modifiedAt)), ("approvedBy", r.approvedBy.map { CXoneIO.int($0) } ?? .null),
-            ("approvedTime", time(r.approvedAt)), ("credentials", .array(credentials)),
+            ("approvedTime", time(r.approvedAt)), ("jwksEndpoint", r.jwksURL.map(JSONValue.string) ?? .null),
+            ("jwks", r.jwks.flatMap { JSONValue.parseObject(Array($0.utf8)) }.map(JSONValue.object) ?? .null),
+            ("scheduledDeletionTime", time(r.scheduledDeletion)), ("credentials", .array(credentials)),
         ]
     }
 
@@ -141,8 +151,18 @@ struct RegistrationRoutes {
             form.type = try ApplicationType(rawValue: normalised).unwrap("type must be backend, confidential or public")
         }
         if let method = try string("authMethod") {
-            form.authMethod = try ClientAuthMethod(rawValue: method).unwrap("authMethod must be client_secret_basic, client_secret_post, client_secret_jwt or none")
+            form.authMethod = try ClientAuthMethod(rawValue: method).unwrap(
+                "authMethod must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none")
         }
+        // private_key_jwt: a JWK Set as an object (or its JSON text), or where it is published.
+        switch body["jwks"] {
+        case nil, .null?: break
+        case .object(let set)?: form.jwks = JSONValue.object(set).serialised
+        case .string(let text)?: form.jwks = text
+        default: throw ServiceError.invalidInput("jwks must be a JWK Set")
+        }
+        // CXone's model carries jwksEndpoint on every application: empty means none.
+        form.jwksURL = try (string("jwksEndpoint") ?? string("jwksUri")).flatMap { $0.isEmpty ? nil : $0 }
         form.redirectURIs = try list("redirects", "redirectUris")
         form.logoutURIs = try list("logouts", "postLogoutRedirectUris")
         form.origins = try list("origins")

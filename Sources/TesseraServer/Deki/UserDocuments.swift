@@ -28,10 +28,12 @@ enum UserDocuments {
         ], children: children)
     }
 
-    static func users(_ users: [User], total: Int, publicURL: String) -> DekiNode {
+    /// `count`: users in this page; `querycount`: users matching the search; `totalcount`: every user of the site.
+    static func users(_ users: [User], matching: Int, total: Int, publicURL: String) -> DekiNode {
         DekiNode("users", attributes: [
             ("count", String(users.count)),
-            ("querycount", String(total)),
+            ("querycount", String(matching)),
+            ("totalcount", String(total)),
             ("href", "\(publicURL)/@api/deki/users"),
         ], children: users.map { user($0, publicURL: publicURL) })
     }

@@ -102,11 +102,58 @@ struct UsersRoutes {
 
     private func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let format = try DekiFormat.of(request)
-        let query = request.uri.queryParameters
-        let limit = try integer(query["limit"], name: "limit") ?? 100
-        let offset = try integer(query["offset"], name: "offset") ?? 0
-        let page = try await services.accounts.users(caller: try context.requireCaller(), offset: offset, limit: limit)
-        return DekiOutput.response(UserDocuments.users(page.users, total: page.total, publicURL: publicURL), format: format)
+        let query = try Self.userQuery(request)
+        let found = try await services.accounts.searchUsers(query, caller: try context.requireCaller())
+        return DekiOutput.response(UserDocuments.users(found.users, matching: found.matching, total: found.total, publicURL: publicURL),
+                                   format: format)
+    }
+
+    /// `GET users`' parameters as Expert reads them: an unknown `sortby` or an `activatedfilter` other than
+    /// true/false is ignored, `limit` may be `all` (or come as `count` or `max`), and a `seatfilter` Tessera cannot
+    /// answer is a 400.
+    static func userQuery(_ request: Request) throws -> UserQuery {
+        let parameters = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            guard let value = parameters[Substring(name)], !value.isEmpty else { return nil }
+            return String(value)
+        }
+        var query = UserQuery()
+        query.usernamePrefix = text("usernamefilter")
+        query.fullNamePrefix = text("fullnamefilter")
+        query.usernameOrEmailPrefix = text("usernameemailfilter")
+        query.roleName = text("rolefilter")
+        switch text("activatedfilter")?.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true": query.activated = true
+        case "false": query.activated = false
+        default: break
+        }
+        switch text("seatfilter") {
+        case nil: break
+        case "seated", "true": query.seated = true
+        case "unseated", "false": query.seated = false
+        default: throw ServiceError.invalidInput("invalid value for seatfilter: seated, unseated, true or false")
+        }
+        if var sort = text("sortby") {
+            if sort.hasPrefix("-") {
+                query.descending = true
+                sort.removeFirst()
+            }
+            let name = sort.lowercased() == "nick" ? "username" : sort.lowercased().replacingOccurrences(of: "_", with: ".")
+            query.sort = UserQuery.SortField(rawValue: name) ?? .id
+        }
+        if let limit = text("limit") ?? text("count") ?? text("max") {
+            if limit.lowercased() == "all" {
+                query.limit = UserQuery.maxLimit
+            } else {
+                guard limit.utf8.count <= 10, let n = UInt32(limit) else { throw ServiceError.invalidInput("'limit' parameter is not valid") }
+                query.limit = min(Int(n), UserQuery.maxLimit)
+            }
+        }
+        if let offset = text("offset") {
+            guard offset.utf8.count <= 10, let n = UInt32(offset) else { throw ServiceError.invalidInput("'offset' parameter is not valid") }
+            query.offset = Int(n)
+        }
+        return query
     }
 
     private func create(_ request: Request, _ context: TesseraContext) async throws -> Response {

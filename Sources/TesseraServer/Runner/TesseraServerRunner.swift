@@ -59,7 +59,7 @@ public enum TesseraServerRunner {
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: StoreCloser(store: store, audit: services.audit, logger: logger)),
-                               .init(service: AuditPruner(audit: services.audit, retentionDays: settings.auditRetentionDays, logger: logger)),
+                               .init(service: Housekeeping(services: services, retentionDays: settings.auditRetentionDays, logger: logger)),
                                .init(service: app)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger

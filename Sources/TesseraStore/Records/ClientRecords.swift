@@ -13,10 +13,10 @@ extension SQLStore: ClientStore {
     private static func insert(_ a: Application, on tx: any SQLExecutor) async throws {
         try await tx.execute("""
             INSERT INTO applications (client_id, site_id, name, type, auth_method, secret_salt, redirect_uris, multi_tenant, is_enabled, created_at,
-                                      tracking_number, environment, logout_uris, origins, scopes)
+                                      tracking_number, environment, logout_uris, origins, scopes, jwks, jwks_url)
             VALUES (\(a.clientID), \(a.siteID), \(a.name), \(a.type.rawValue), \(a.authMethod.rawValue), \(a.secretSalt),
                     \(StoredList.encode(a.redirectURIs)), \(a.multiTenant), \(a.isEnabled), \(a.createdAt), \(a.trackingNumber), \(a.environment),
-                    \(StoredList.encode(a.logoutURIs)), \(StoredList.encode(a.origins)), \(StoredList.encode(a.scopes)))
+                    \(StoredList.encode(a.logoutURIs)), \(StoredList.encode(a.origins)), \(StoredList.encode(a.scopes)), \(a.jwks), \(a.jwksURL))
             """)
     }
 
@@ -28,12 +28,12 @@ extension SQLStore: ClientStore {
         try await db.execute("""
             INSERT INTO app_registrations (tracking_number, site_id, name, description, business_unit, contacts, multi_tenant, environments, type,
                 auth_method, redirect_uris, logout_uris, origins, scopes, status, is_enabled, created_by, created_at, modified_at, approved_by,
-                approved_at)
+                approved_at, jwks, jwks_url, scheduled_deletion)
             VALUES (\(r.trackingNumber), \(r.siteID), \(r.name), \(r.description), \(r.businessUnit), \(StoredList.encode(r.contacts)),
                     \(r.multiTenant), \(StoredList.encode(r.environments)), \(r.type.rawValue), \(r.authMethod.rawValue),
                     \(StoredList.encode(r.redirectURIs)), \(StoredList.encode(r.logoutURIs)), \(StoredList.encode(r.origins)),
                     \(StoredList.encode(r.scopes)), \(r.status.rawValue), \(r.isEnabled), \(r.createdBy), \(r.createdAt), \(r.modifiedAt),
-                    \(r.approvedBy), \(r.approvedAt))
+                    \(r.approvedBy), \(r.approvedAt), \(r.jwks), \(r.jwksURL), \(r.scheduledDeletion))
             """)
     }
 
@@ -52,7 +52,7 @@ extension SQLStore: ClientStore {
                     contacts = \(StoredList.encode(r.contacts)), redirect_uris = \(StoredList.encode(r.redirectURIs)),
                     logout_uris = \(StoredList.encode(r.logoutURIs)), origins = \(StoredList.encode(r.origins)), scopes = \(StoredList.encode(r.scopes)),
                     status = \(r.status.rawValue), is_enabled = \(r.isEnabled), modified_at = \(r.modifiedAt), approved_by = \(r.approvedBy),
-                    approved_at = \(r.approvedAt)
+                    approved_at = \(r.approvedAt), jwks = \(r.jwks), jwks_url = \(r.jwksURL), scheduled_deletion = \(r.scheduledDeletion)
                 WHERE site_id = \(r.siteID) AND tracking_number = \(r.trackingNumber)
                 """)
             guard changed > 0 else { throw StoreError.notFound }
@@ -60,10 +60,29 @@ extension SQLStore: ClientStore {
             try await tx.execute("""
                 UPDATE applications SET name = \(r.name), redirect_uris = \(StoredList.encode(r.redirectURIs)),
                     logout_uris = \(StoredList.encode(r.logoutURIs)), origins = \(StoredList.encode(r.origins)), multi_tenant = \(r.multiTenant),
-                    is_enabled = \(r.isEnabled), scopes = \(StoredList.encode(r.scopes))
+                    is_enabled = \(r.isEnabled), scopes = \(StoredList.encode(r.scopes)), jwks = \(r.jwks), jwks_url = \(r.jwksURL)
                 WHERE tracking_number = \(r.trackingNumber) AND site_id = \(r.siteID)
                 """)
             try await tx.announce(.applications)
+        }
+    }
+
+    public func deleteRegistrations(scheduledBefore: Date) async throws -> Int {
+        try await db.transaction { tx in
+            let due = try await tx.read("""
+                SELECT site_id, tracking_number FROM app_registrations WHERE scheduled_deletion IS NOT NULL AND scheduled_deletion <= \(scheduledBefore)
+                """).map { (site: try $0.uuid("site_id"), number: try $0.string("tracking_number")) }
+            for (site, number) in due {
+                // What users granted the clients goes with them; their refresh tokens stop (access tokens expired
+                // while the clients were disabled awaiting deletion).
+                let clients = "SELECT client_id FROM applications WHERE site_id = \(site) AND tracking_number = \(number)" as SQL
+                try await tx.execute("DELETE FROM grants WHERE client_id IN (\(clients))")
+                try await tx.execute("UPDATE refresh_tokens SET revoked = \(true) WHERE client_id IN (\(clients))")
+                try await tx.execute("DELETE FROM applications WHERE site_id = \(site) AND tracking_number = \(number)")
+                try await tx.execute("DELETE FROM app_registrations WHERE site_id = \(site) AND tracking_number = \(number)")
+            }
+            if !due.isEmpty { try await tx.announce(.applications) }
+            return due.count
         }
     }
 
@@ -85,7 +104,7 @@ extension SQLStore: ClientStore {
             multiTenant: try row.bool("multi_tenant"), isEnabled: try row.bool("is_enabled"), createdAt: try row.date("created_at"),
             trackingNumber: try row.optionalString("tracking_number"), environment: try row.string("environment"),
             logoutURIs: StoredList.decode(try row.string("logout_uris")), origins: StoredList.decode(try row.string("origins")),
-            scopes: StoredList.decode(try row.string("scopes")))
+            scopes: StoredList.decode(try row.string("scopes")), jwks: try row.optionalString("jwks"), jwksURL: try row.optionalString("jwks_url"))
     }
 
     private static func registration(_ row: SQLRow) throws -> AppRegistration {
@@ -100,6 +119,8 @@ extension SQLStore: ClientStore {
             redirectURIs: StoredList.decode(try row.string("redirect_uris")), logoutURIs: StoredList.decode(try row.string("logout_uris")),
             origins: StoredList.decode(try row.string("origins")), scopes: StoredList.decode(try row.string("scopes")), status: status,
             isEnabled: try row.bool("is_enabled"), createdBy: try row.optionalInt("created_by"), createdAt: try row.date("created_at"),
-            modifiedAt: try row.date("modified_at"), approvedBy: try row.optionalInt("approved_by"), approvedAt: try row.optionalDate("approved_at"))
+            modifiedAt: try row.date("modified_at"), approvedBy: try row.optionalInt("approved_by"), approvedAt: try row.optionalDate("approved_at"),
+            jwks: try row.optionalString("jwks"), jwksURL: try row.optionalString("jwks_url"),
+            scheduledDeletion: try row.optionalDate("scheduled_deletion"))
     }
 }

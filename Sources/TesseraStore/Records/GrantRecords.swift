@@ -163,6 +163,16 @@ extension SQLStore: GrantStore {
 
     // MARK: Client assertions
 
+    public func forgetExpiredGrants(before: Date) async throws -> Int {
+        try await db.transaction { tx in
+            var forgotten = try await tx.execute("DELETE FROM authorization_codes WHERE expires_at < \(before)")
+            forgotten += try await tx.execute("DELETE FROM device_authorizations WHERE expires_at < \(before)")
+            forgotten += try await tx.execute("DELETE FROM refresh_tokens WHERE expires_at < \(before)")
+            forgotten += try await tx.execute("DELETE FROM client_assertions WHERE expires_at < \(before)")
+            return forgotten
+        }
+    }
+
     public func recordClientAssertion(clientID: String, jti: String, expiresAt: Date, now: Date) async throws -> Bool {
         try await db.transaction { tx in
             try await tx.execute("DELETE FROM client_assertions WHERE expires_at < \(now)")

@@ -19,10 +19,10 @@ extension SQLStore: UserStore {
     static func insert(_ user: User, on tx: any SQLExecutor) async throws {
         try await tx.execute("""
             INSERT INTO users (site_id, id, guid, username, username_key, email, full_name, status, has_seat, role, password_hash,
-                               security_stamp, created_at, last_login_at, tokens_valid_after)
+                               security_stamp, created_at, last_login_at, tokens_valid_after, email_key, full_name_key)
             VALUES (\(user.siteID), \(user.id), \(user.guid), \(user.username), \(usernameKey(user.username)), \(user.email), \(user.fullName),
                     \(user.status.rawValue), \(user.hasSeat), \(user.roleName), \(user.passwordHash), \(user.securityStamp), \(user.createdAt),
-                    \(user.lastLoginAt), \(user.tokensValidAfter))
+                    \(user.lastLoginAt), \(user.tokensValidAfter), \(Usernames.key(user.email)), \(Usernames.key(user.fullName)))
             """)
     }
 
@@ -38,10 +38,6 @@ extension SQLStore: UserStore {
         try await db.readOne("SELECT * FROM users WHERE site_id = \(site) AND guid = \(guid)").map(Self.user)
     }
 
-    public func users(site: UUID, offset: Int, limit: Int) async throws -> [User] {
-        try await db.read("SELECT * FROM users WHERE site_id = \(site) ORDER BY id LIMIT \(limit) OFFSET \(offset)").map(Self.user)
-    }
-
     public func userCount(site: UUID) async throws -> Int {
         try await db.readOne("SELECT COUNT(*) AS n FROM users WHERE site_id = \(site)")?.int("n") ?? 0
     }
@@ -51,9 +47,50 @@ extension SQLStore: UserStore {
             UPDATE users SET username = \(user.username), username_key = \(Self.usernameKey(user.username)), email = \(user.email),
                 full_name = \(user.fullName), status = \(user.status.rawValue), has_seat = \(user.hasSeat), role = \(user.roleName),
                 password_hash = \(user.passwordHash), security_stamp = \(user.securityStamp), last_login_at = \(user.lastLoginAt),
-                tokens_valid_after = \(user.tokensValidAfter)
+                tokens_valid_after = \(user.tokensValidAfter), email_key = \(Usernames.key(user.email)),
+                full_name_key = \(Usernames.key(user.fullName))
             WHERE site_id = \(user.siteID) AND id = \(user.id)
             """, announcing: .user(site: user.siteID, id: user.id))
+    }
+
+    public func searchUsers(site: UUID, query q: UserQuery) async throws -> (users: [User], matching: Int) {
+        let bytewise = db.dialect.bytewise
+        /// `column` starts with the key: one index range, [key, the next string after every string with that prefix).
+        func prefix(_ column: String, _ text: String) -> SQL {
+            let key = UserQuery.key(text)
+            guard let upper = PrefixRange.upperBound(of: key) else { return "\(raw: column)\(raw: bytewise) >= \(key)" }
+            return "(\(raw: column)\(raw: bytewise) >= \(key) AND \(raw: column)\(raw: bytewise) < \(upper))"
+        }
+        var conditions: [SQL] = ["site_id = \(site)"]
+        switch (q.usernamePrefix, q.fullNamePrefix) {
+        case let (name?, full?): conditions.append("(\(prefix("username_key", name)) OR \(prefix("full_name_key", full)))")
+        case let (name?, nil): conditions.append(prefix("username_key", name))
+        case let (nil, full?): conditions.append(prefix("full_name_key", full))
+        case (nil, nil): break
+        }
+        if let either = q.usernameOrEmailPrefix {
+            conditions.append("(\(prefix("username_key", either)) OR \(prefix("email_key", either)))")
+        }
+        if let active = q.activated { conditions.append(active ? "status = 'active'" : "status <> 'active'") }
+        if let role = q.roleName { conditions.append("LOWER(role) = \(role.lowercased())") }
+        if let seated = q.seated { conditions.append("has_seat = \(seated)") }
+        let filter = SQL.joined(conditions, separator: " AND ")
+        let column = switch q.sort {
+        case .id: "id"
+        case .username: "username_key" + bytewise
+        case .email: "email_key" + bytewise
+        case .fullname: "full_name_key" + bytewise
+        case .lastLogin: "last_login_at"
+        case .created: "created_at"
+        case .status: "status"
+        case .role: "LOWER(role)"
+        }
+        let direction = q.descending ? "DESC" : "ASC"
+        // Ties (and the default) in id order, so pages never overlap.
+        let order = q.sort == .id ? "id \(direction)" : "\(column) \(direction), id \(direction)"
+        async let page = db.read("SELECT * FROM users WHERE \(filter) ORDER BY \(raw: order) LIMIT \(q.limit) OFFSET \(q.offset)")
+        async let count = db.readOne("SELECT COUNT(*) AS n FROM users WHERE \(filter)")
+        return (try await page.map(Self.user), try await count?.int("n") ?? 0)
     }
 
     public func activeUserCount(site: UUID, roleName: String) async throws -> Int {

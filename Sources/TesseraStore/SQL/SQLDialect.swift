@@ -19,6 +19,9 @@ public enum SQLDialect: Sendable {
     var int: String { self == .sqlite ? "INTEGER" : "BIGINT" }
     var falseLiteral: String { self == .sqlite ? "0" : "FALSE" }
     var trueLiteral: String { self == .sqlite ? "1" : "TRUE" }
+    /// A collation that orders text by its bytes (UTF-8 code-point order), so that a prefix is one range of an
+    /// index: SQLite's default, PostgreSQL's "C".
+    var bytewise: String { self == .sqlite ? "" : " COLLATE \"C\"" }
     /// An auto-numbered primary key column.
     var serialKey: String { self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY" }
 }

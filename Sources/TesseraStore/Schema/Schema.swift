@@ -295,6 +295,9 @@ enum Schema {
             "ALTER TABLE authorization_codes ADD COLUMN issued_ms \(d.int)",
             "CREATE INDEX authorization_codes_by_sign_in ON authorization_codes (sign_in_session)",
             "CREATE INDEX authorization_codes_by_user ON authorization_codes (site_id, user_id, client_id)",
+            // The housekeeping forgets what expired.
+            "CREATE INDEX authorization_codes_by_expiry ON authorization_codes (expires_at)",
+            "CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at)",
             "ALTER TABLE developer_tokens ADD COLUMN created_by_client TEXT",
             "ALTER TABLE access_keys ADD COLUMN created_by \(d.int)",
             "ALTER TABLE access_keys ADD COLUMN created_by_client TEXT",
@@ -313,6 +316,12 @@ enum Schema {
                 PRIMARY KEY (site_id, issuer, subject)
             )
             """,
+            // private_key_jwt: the application's JWK Set or its URL; a deletion asked for and when it takes effect.
+            "ALTER TABLE applications ADD COLUMN jwks TEXT",
+            "ALTER TABLE applications ADD COLUMN jwks_url TEXT",
+            "ALTER TABLE app_registrations ADD COLUMN jwks TEXT",
+            "ALTER TABLE app_registrations ADD COLUMN jwks_url TEXT",
+            "ALTER TABLE app_registrations ADD COLUMN scheduled_deletion \(d.int)",
             "ALTER TABLE audit_events ADD COLUMN count \(d.int) NOT NULL DEFAULT 1",
             "ALTER TABLE audit_events ADD COLUMN aggregate_key TEXT",
             "CREATE UNIQUE INDEX audit_events_by_aggregate ON audit_events (aggregate_key)",
@@ -321,7 +330,27 @@ enum Schema {
         // Usernames are NFC and keyed by NFC lower case. A name whose normal form is another user's is reported and
         // left as it is: merging two accounts is an administrator's decision.
         Step(8, code: Self.normaliseUsernames),
+        // Expert's user search: prefixes of the username, e-mail address and full name, each a range of an index
+        // (keys in NFC lower case, compared bytewise).
+        Step(9) { d in [
+            "ALTER TABLE users ADD COLUMN email_key TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE users ADD COLUMN full_name_key TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX users_by_email_key ON users (site_id, email_key\(d.bytewise))",
+            "CREATE INDEX users_by_full_name_key ON users (site_id, full_name_key\(d.bytewise))",
+        ] + (d == .postgres ? ["CREATE INDEX users_by_username_prefix ON users (site_id, username_key COLLATE \"C\")"] : []) },
+        Step(10, code: Self.fillSearchKeys),
     ]
+
+    @Sendable static func fillSearchKeys(_ db: any SQLExecutor) async throws -> [String] {
+        for row in try await db.read("SELECT site_id, id, email, full_name FROM users") {
+            let (email, fullName) = (try row.string("email"), try row.string("full_name"))
+            try await db.execute("""
+                UPDATE users SET email_key = \(Usernames.key(email)), full_name_key = \(Usernames.key(fullName))
+                WHERE site_id = \(try row.uuid("site_id")) AND id = \(try row.int("id"))
+                """)
+        }
+        return []
+    }
 
     @Sendable static func normaliseUsernames(_ db: any SQLExecutor) async throws -> [String] {
         var notes: [String] = []

@@ -32,11 +32,11 @@ import TesseraTestSupport
         let bob = try await w.user("bob")
         let asBob = Caller(site: w.site, user: bob, kind: .authToken)
         await World.expectRefusal(\.isForbidden) { _ = try await accounts.createUser(UserChanges(username: "x"), caller: asBob) }
-        await World.expectRefusal(\.isForbidden) { _ = try await accounts.users(caller: asBob, offset: 0, limit: 10) }
+        await World.expectRefusal(\.isForbidden) { _ = try await accounts.searchUsers(UserQuery(), caller: asBob) }
         await World.expectRefusal(\.isConflict) { _ = try await w.user("BOB") }
         let anonymous = try await accounts.anonymous(site: w.site)
         await World.expectRefusal(\.isUnauthenticated) {
-            _ = try await accounts.users(caller: Caller(site: w.site, user: anonymous, kind: .anonymous), offset: 0, limit: 10)
+            _ = try await accounts.searchUsers(UserQuery(), caller: Caller(site: w.site, user: anonymous, kind: .anonymous))
         }
         try await w.close()
     }
