@@ -42,7 +42,8 @@ if url:
                            + [str(v) for v in r[8:]]) + "\n" for r in rows)
     subprocess.run(["psql", url, "-qc", f"COPY users (site_id, {columns}) FROM STDIN WITH (FORMAT csv)"], input=csv,
                    check=True, text=True)
-    subprocess.run(["psql", url, "-qc", "ANALYZE users"], check=True)
+    # As autovacuum leaves a table in steady use: statistics and the visibility map (index-only counts).
+    subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE users"], check=True)
 else:
     import sqlite3
     db = sqlite3.connect(os.path.join(os.environ["DATA"], "tessera.sqlite"), timeout=30)
@@ -72,6 +73,6 @@ latency "usernamefilter=james.smith1 (narrow prefix)" "$users?usernamefilter=jam
 latency "usernameemailfilter=jsm (name or e-mail prefix)" "$users?usernameemailfilter=jsm&limit=10"
 latency "fullnamefilter=jo&sortby=fullname" "$users?fullnamefilter=jo&sortby=fullname&limit=25"
 latency "usernamefilter=zzz (no match)" "$users?usernamefilter=zzz"
-latency "rolefilter=Admin&activatedfilter=true (no index)" "$users?rolefilter=Admin&activatedfilter=true&limit=10"
-latency "sortby=-date.lastlogin (no index)" "$users?sortby=-date.lastlogin&limit=10"
+latency "rolefilter=Admin&activatedfilter=true" "$users?rolefilter=Admin&activatedfilter=true&limit=10"
+latency "sortby=-date.lastlogin" "$users?sortby=-date.lastlogin&limit=10"
 latency "sortby=username&offset=50000" "$users?sortby=username&offset=50000&limit=10"

@@ -19,6 +19,13 @@ public struct ForeignVerifyingKey: Sendable {
     let material: Material
 
     public static let algorithms: Set<String> = ["RS256", "RS384", "RS512", "ES256", "ES384"]
+    static let minimumRSABytes = 256
+
+    /// True when the key can check an RS256 signature (an RSA key whose `alg`, if any, is RS256).
+    public var verifiesRS256: Bool {
+        guard case .rsa = material else { return false }
+        return algorithm == nil || algorithm == "RS256"
+    }
 
     /// Reads one JWK; nil for a key of another type, curve or use, or a malformed one.
     public init?(jwk: [String: JSONValue]) {
@@ -29,7 +36,10 @@ public struct ForeignVerifyingKey: Sendable {
         func bytes(_ name: String) -> [UInt8]? { jwk[name]?.string.flatMap { Base64URL.decode($0) } }
         switch jwk["kty"]?.string {
         case "RSA":
-            guard let n = bytes("n"), let e = bytes("e"), let key = try? _RSA.Signing.PublicKey(n: n, e: e) else { return nil }
+            // At least 2048 bits (NIST SP 800-131A): the library would take a smaller modulus.
+            guard let n = bytes("n"), n.drop(while: { $0 == 0 }).count >= Self.minimumRSABytes, let e = bytes("e"),
+                  let key = try? _RSA.Signing.PublicKey(n: n, e: e)
+            else { return nil }
             material = .rsa(key)
         case "EC":
             guard let x = bytes("x"), let y = bytes("y") else { return nil }

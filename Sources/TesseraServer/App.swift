@@ -27,7 +27,7 @@ public enum TesseraApp {
         HealthRoutes(services: services).register(on: base)
 
         // Expert: /@api/deki and /@app (deki errors).
-        let deki = surface(.deki)
+        let deki = surface(.deki).adding(FormQueryMiddleware())
         deki.notFound(under: "/@api/deki")
         deki.notFound(under: "/@app")
         let signIn = deki.adding(CrossSiteRefusalMiddleware(services: services))

@@ -129,10 +129,17 @@ public final class AccountService: Sendable {
         where text.utf8.count > 255 {
             throw ServiceError.invalidInput("a filter is at most 255 bytes")
         }
+        var query = query
+        if let name = query.roleName {
+            // A role that does not exist matches nobody; the store compares the roles' own spelling.
+            guard let role = Role.named(name) else { return ([], 0, try await directory.userCount(site: caller.site.id)) }
+            query.roleName = role.name
+        }
         async let found = store.searchUsers(site: caller.site.id, query: query)
-        async let total = store.userCount(site: caller.site.id)
-        let (page, all) = try await (found, total)
-        return (page.users, page.matching, all)
+        // The site's count is kept in memory until a user of the site changes; an unfiltered search matches it.
+        let total = try await directory.userCount(site: caller.site.id)
+        let matching = query.isUnfiltered ? total : try await store.countUsers(site: caller.site.id, query: query)
+        return (try await found, matching, total)
     }
 
     public func createUser(_ fields: UserChanges, caller: Caller) async throws -> User {

@@ -19,7 +19,9 @@ public struct UserQuery: Sendable, Equatable {
     public var roleName: String?
     /// `seatfilter`: users with a seat, or without.
     public var seated: Bool?
-    public var sort: SortField = .id
+    /// `sortby`; without it, the order of the index that answers the filter (by username for a username prefix, by
+    /// full name for a full-name prefix), else by id — as Expert leaves the order to its database.
+    public var sort: SortField?
     public var descending = false
     public var offset = 0
     public var limit = 100
@@ -29,6 +31,11 @@ public struct UserQuery: Sendable, Equatable {
     public static let maxLimit = 5000
 
     public init() {}
+
+    /// True when no filter applies: every user of the site matches.
+    public var isUnfiltered: Bool {
+        usernamePrefix == nil && fullNamePrefix == nil && usernameOrEmailPrefix == nil && activated == nil && roleName == nil && seated == nil
+    }
 
     /// A prefix as it is compared: the uniqueness key of the text (NFC, lower case).
     public static func key(_ prefix: String) -> String { Usernames.key(prefix) }

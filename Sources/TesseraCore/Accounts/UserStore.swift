@@ -11,8 +11,10 @@ public protocol UserStore: Sendable {
     /// The user with this guid (the CXone user id) in the site.
     func user(site: UUID, guid: UUID) async throws -> User?
     func userCount(site: UUID) async throws -> Int
-    /// The page of users a search asks for, and how many match it in all.
-    func searchUsers(site: UUID, query: UserQuery) async throws -> (users: [User], matching: Int)
+    /// The page of users a search asks for.
+    func searchUsers(site: UUID, query: UserQuery) async throws -> [User]
+    /// How many users match a search, whatever its page.
+    func countUsers(site: UUID, query: UserQuery) async throws -> Int
     /// Replaces every mutable field of an existing user. Throws `StoreError.notFound` or `.conflict`.
     func updateUser(_ user: User) async throws
     /// Active users whose role is the given one.

@@ -223,7 +223,7 @@ public final class RegistrationService: Sendable {
             guard (form.jwks == nil) != (form.jwksURL == nil) else { throw .invalidInput("give either jwks or jwksEndpoint, not both") }
             if let jwks = form.jwks {
                 guard jwks.utf8.count <= 64 * 1024, let keys = ForeignVerifyingKey.keySet(Array(jwks.utf8)),
-                      keys.contains(where: { $0.algorithm == nil || $0.algorithm == "RS256" })
+                      keys.contains(where: \.verifiesRS256)
                 else { throw .invalidInput("jwks must be a JWK Set with an RSA key (2048 bits or more) for RS256") }
                 registration.jwks = jwks
                 registration.jwksURL = nil

@@ -20,6 +20,7 @@ public final class Directory: Sendable {
         var tokens: [UUID: SiteTokens] = [:]
         var applications: [String: (application: Application, loadedAt: ContinuousClock.Instant)] = [:]
         var origins: (set: Set<String>, loadedAt: ContinuousClock.Instant)?
+        var userCounts: [UUID: Int] = [:]
     }
 
     /// Also the store of just-in-time provisioning (`provisionUser`).
@@ -46,6 +47,7 @@ public final class Directory: Sendable {
             state.generation &+= 1
             switch change {
             case .user(let site, let id):
+                state.userCounts.removeValue(forKey: site)
                 if let user = state.users[site]?.removeValue(forKey: id) {
                     state.usernames[site]?.removeValue(forKey: Usernames.key(user.username))
                 }
@@ -57,6 +59,7 @@ public final class Directory: Sendable {
             case .sites, .signingKeys, .revoked:
                 break
             case .all:
+                state.userCounts.removeAll()
                 state.users.removeAll()
                 state.usernames.removeAll()
                 state.tokens.removeAll()
@@ -67,6 +70,17 @@ public final class Directory: Sendable {
     }
 
     // MARK: Users
+
+    /// How many users the site has (Expert's `totalcount`): counted once, then kept until a user of the site changes.
+    public func userCount(site: UUID) async throws -> Int {
+        if changes.isLive, let hit = state.withLock({ $0.userCounts[site] }) { return hit }
+        let generation = state.withLock { $0.generation }
+        let count = try await users.userCount(site: site)
+        state.withLock { state in
+            if state.generation == generation { state.userCounts[site] = count }
+        }
+        return count
+    }
 
     public func user(site: UUID, id: Int) async throws -> User? {
         if changes.isLive, let hit = state.withLock({ $0.users[site]?[id] }) { return hit }

@@ -133,13 +133,14 @@ struct UsersRoutes {
         case "unseated", "false": query.seated = false
         default: throw ServiceError.invalidInput("invalid value for seatfilter: seated, unseated, true or false")
         }
-        if var sort = text("sortby") {
-            if sort.hasPrefix("-") {
-                query.descending = true
-                sort.removeFirst()
+        if let sort = text("sortby") {
+            let descending = sort.hasPrefix("-")
+            let name = sort.dropFirst(descending ? 1 : 0).lowercased().replacingOccurrences(of: "_", with: ".")
+            // An unknown field is ignored, direction included, as Expert does.
+            if let field = UserQuery.SortField(rawValue: name == "nick" ? "username" : name) {
+                query.sort = field
+                query.descending = descending
             }
-            let name = sort.lowercased() == "nick" ? "username" : sort.lowercased().replacingOccurrences(of: "_", with: ".")
-            query.sort = UserQuery.SortField(rawValue: name) ?? .id
         }
         if let limit = text("limit") ?? text("count") ?? text("max") {
             if limit.lowercased() == "all" {

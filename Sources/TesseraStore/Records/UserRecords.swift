@@ -53,7 +53,42 @@ extension SQLStore: UserStore {
             """, announcing: .user(site: user.siteID, id: user.id))
     }
 
-    public func searchUsers(site: UUID, query q: UserQuery) async throws -> (users: [User], matching: Int) {
+    public func searchUsers(site: UUID, query q: UserQuery) async throws -> [User] {
+        let bytewise = db.dialect.bytewise
+        let natural: UserQuery.SortField = switch (q.usernamePrefix, q.fullNamePrefix, q.usernameOrEmailPrefix) {
+        case (_?, nil, nil): .username
+        case (nil, _?, nil): .fullname
+        default: .id
+        }
+        let column = switch q.sort ?? natural {
+        case .id: "id"
+        case .username: "username_key" + bytewise
+        case .email: "email_key" + bytewise
+        case .fullname: "full_name_key" + bytewise
+        case .lastLogin: "last_login_at"
+        case .created: "created_at"
+        case .status: "status"
+        case .role: "role"
+        }
+        let direction = q.descending ? "DESC" : "ASC"
+        // Ties in id order, so pages never overlap (usernames are unique: no tie).
+        let order = column == "id" || q.sort ?? natural == .username ? "\(column) \(direction)" : "\(column) \(direction), id \(direction)"
+        // The page's ids first, from the index that answers the filter and the order (an offset then skips index
+        // entries, not rows); then those rows.
+        return try await db.read("""
+            SELECT * FROM users WHERE site_id = \(site) AND id IN (
+                SELECT id FROM users WHERE \(userFilter(site: site, q)) ORDER BY \(raw: order) LIMIT \(q.limit) OFFSET \(q.offset))
+            ORDER BY \(raw: order)
+            """).map(Self.user)
+    }
+
+    public func countUsers(site: UUID, query: UserQuery) async throws -> Int {
+        try await db.readOne("SELECT COUNT(*) AS n FROM users WHERE \(userFilter(site: site, query))")?.int("n") ?? 0
+    }
+
+    /// The conditions of a search. A name filter is one range of a bytewise index over the name's key (NFC, lower
+    /// case), from the prefix up to the next string after every string that starts with it.
+    private func userFilter(site: UUID, _ q: UserQuery) -> SQL {
         let bytewise = db.dialect.bytewise
         /// `column` starts with the key: one index range, [key, the next string after every string with that prefix).
         func prefix(_ column: String, _ text: String) -> SQL {
@@ -72,25 +107,10 @@ extension SQLStore: UserStore {
             conditions.append("(\(prefix("username_key", either)) OR \(prefix("email_key", either)))")
         }
         if let active = q.activated { conditions.append(active ? "status = 'active'" : "status <> 'active'") }
-        if let role = q.roleName { conditions.append("LOWER(role) = \(role.lowercased())") }
+        // Role names are stored as the fixed roles spell them; the service passes that spelling.
+        if let role = q.roleName { conditions.append("role = \(role)") }
         if let seated = q.seated { conditions.append("has_seat = \(seated)") }
-        let filter = SQL.joined(conditions, separator: " AND ")
-        let column = switch q.sort {
-        case .id: "id"
-        case .username: "username_key" + bytewise
-        case .email: "email_key" + bytewise
-        case .fullname: "full_name_key" + bytewise
-        case .lastLogin: "last_login_at"
-        case .created: "created_at"
-        case .status: "status"
-        case .role: "LOWER(role)"
-        }
-        let direction = q.descending ? "DESC" : "ASC"
-        // Ties (and the default) in id order, so pages never overlap.
-        let order = q.sort == .id ? "id \(direction)" : "\(column) \(direction), id \(direction)"
-        async let page = db.read("SELECT * FROM users WHERE \(filter) ORDER BY \(raw: order) LIMIT \(q.limit) OFFSET \(q.offset)")
-        async let count = db.readOne("SELECT COUNT(*) AS n FROM users WHERE \(filter)")
-        return (try await page.map(Self.user), try await count?.int("n") ?? 0)
+        return SQL.joined(conditions, separator: " AND ")
     }
 
     public func activeUserCount(site: UUID, roleName: String) async throws -> Int {

@@ -335,9 +335,16 @@ enum Schema {
         Step(9) { d in [
             "ALTER TABLE users ADD COLUMN email_key TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE users ADD COLUMN full_name_key TEXT NOT NULL DEFAULT ''",
-            "CREATE INDEX users_by_email_key ON users (site_id, email_key\(d.bytewise))",
-            "CREATE INDEX users_by_full_name_key ON users (site_id, full_name_key\(d.bytewise))",
-        ] + (d == .postgres ? ["CREATE INDEX users_by_username_prefix ON users (site_id, username_key COLLATE \"C\")"] : []) },
+            "CREATE INDEX users_by_email_key ON users (site_id, email_key\(d.bytewise), id)",
+            "CREATE INDEX users_by_full_name_key ON users (site_id, full_name_key\(d.bytewise), id)",
+            // The other orders and filters of the search: a page is the first entries of one index, and each index
+            // holds the id, so that paging far (an offset) walks the index alone.
+            "CREATE INDEX users_by_role ON users (site_id, role, status, id)",
+            "CREATE INDEX users_by_status ON users (site_id, status, id)",
+            "CREATE INDEX users_by_last_login ON users (site_id, last_login_at, id)",
+            "CREATE INDEX users_by_created ON users (site_id, created_at, id)",
+            "CREATE INDEX users_by_username_key ON users (site_id, username_key\(d.bytewise), id)",
+        ] },
         Step(10, code: Self.fillSearchKeys),
     ]
 

@@ -41,6 +41,25 @@ import TesseraTestSupport
         try await w.close()
     }
 
+    /// The search's counts: the site's total is kept in memory and follows a new user; a role matches in any case,
+    /// and an unknown role matches nobody.
+    @Test(arguments: StoreKind.allCases)
+    func theUserSearchCountsAndMatchesRolesInAnyCase(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        _ = try await w.user("zed", role: .contributor)
+        var query = UserQuery()
+        query.roleName = "CONTRIBUTOR"
+        var found = try await w.services.accounts.searchUsers(query, caller: w.adminCaller)
+        #expect(found.users.map(\.username) == ["zed"] && found.matching == 1 && found.total == 3)
+        query.roleName = "Nobody"
+        found = try await w.services.accounts.searchUsers(query, caller: w.adminCaller)
+        #expect(found.users.isEmpty && found.matching == 0 && found.total == 3)
+        _ = try await w.user("amy")
+        found = try await w.services.accounts.searchUsers(UserQuery(), caller: w.adminCaller)
+        #expect(found.users.count == 4 && found.matching == 4 && found.total == 4)
+        try await w.close()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func signInIsThrottledAndForgivenAsTheClockMoves(_ kind: StoreKind) async throws {
         guard let w = try await World.make(kind) else { return }

@@ -1,0 +1,15 @@
+import Hummingbird
+
+/// Expert's framework reads a query string as a form does: `+` is a space (what PHP's `urlencode`, Python's
+/// requests and HTML forms write for one). Hummingbird keeps a `+` as it is, so the Expert surface rewrites it to
+/// `%20` before anything reads the query; a literal plus arrives as `%2B`.
+struct FormQueryMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
+        guard let path = request.head.path, let start = path.firstIndex(of: "?"), path[start...].contains("+") else {
+            return try await next(request, context)
+        }
+        var head = request.head
+        head.path = String(path[..<start]) + path[start...].replacingOccurrences(of: "+", with: "%20")
+        return try await next(Request(head: head, body: request.body), context)
+    }
+}
