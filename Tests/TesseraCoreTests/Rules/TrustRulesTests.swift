@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TesseraCore
 import TesseraCrypto
@@ -238,6 +239,45 @@ import TesseraTestSupport
         let regenerated = try await w.services.developerTokens.update(made.token.id, changes: DeveloperTokenChanges(generateJWT: true), caller: app,
                                                                       clientAddress: "t")
         #expect(regenerated.jwt != nil)
+        try await w.close()
+    }
+}
+
+/// A token naming a `kid` the ring does not know re-reads the site's keys at most once per interval, so made-up kids
+/// cannot turn every request into a store round trip; a key another instance just added is still found.
+@Suite struct UnknownKidTests {
+    /// The real store, with its reads of signing keys counted.
+    final class CountingKeys: SigningKeyStore {
+        let store: any Store
+        let reads = Mutex(0)
+        init(_ store: any Store) { self.store = store }
+        func signingKeys(site: UUID) async throws -> [StoredSigningKey] {
+            reads.withLock { $0 += 1 }
+            return try await store.signingKeys(site: site)
+        }
+        func addSigningKey(_ key: StoredSigningKey, ifNewestIs newest: String?) async throws -> Bool {
+            try await store.addSigningKey(key, ifNewestIs: newest)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func unknownKidsRereadTheRingAtMostOncePerInterval(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        let counting = CountingKeys(w.store)
+        let master = MasterKey.generate()
+        // Two instances that hear nothing of each other (as a command-line rotation beside a SQLite server).
+        let ring = KeyRing(store: counting, changes: ChangeFeed(live: true), masterKey: master, now: w.clock.reading)
+        let other = KeyRing(store: w.store, changes: ChangeFeed(live: true), masterKey: master, now: w.clock.reading)
+        _ = try await ring.signingKey(site: w.site.id)
+        let loaded = counting.reads.withLock { $0 }
+        for _ in 0..<20 { #expect(try await ring.verifyingKey(site: w.site.id, kid: "made-up") == nil) }
+        #expect(counting.reads.withLock { $0 } == loaded + 1)
+        // Another instance rotates; within the interval the new kid is not looked for again, after it, it is found.
+        let rotated = try await other.rotate(site: w.site.id)
+        #expect(try await ring.verifyingKey(site: w.site.id, kid: rotated) == nil)
+        w.clock.advance(by: KeyRing.unknownKidInterval)
+        #expect(try await ring.verifyingKey(site: w.site.id, kid: rotated)?.kid == rotated)
+        #expect(counting.reads.withLock { $0 } == loaded + 2)
         try await w.close()
     }
 }
