@@ -4,11 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product tessera >/tmp/tessera-bench-build.log 2>&1 || { cat /tmp/tessera-bench-build.log; exit 1; }
+# TESSERA_BENCH_BIN names another build (to compare two in one session); else the release build of this tree.
+bin=${TESSERA_BENCH_BIN:-.build/release/tessera}
+if [ -z "${TESSERA_BENCH_BIN:-}" ]; then
+    swift build -c release --product tessera >/tmp/tessera-bench-build.log 2>&1 || { cat /tmp/tessera-bench-build.log; exit 1; }
+fi
 data=$(mktemp -d /tmp/tessera-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 password="bench-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-TESSERA_ADMIN_PASSWORD=$password taskset -c 0 .build/release/tessera serve --port "$port" --data-dir "$data" >"$data/server.log" 2>&1 &
+TESSERA_ADMIN_PASSWORD=$password taskset -c 0 "$bin" serve --port "$port" --data-dir "$data" >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
