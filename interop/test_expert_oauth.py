@@ -215,7 +215,7 @@ def error_page(r, status=400):
     assert r.status_code == status, show(r)
     assert "Location" not in r.headers, redact(r.headers.get("Location", ""))
     assert r.headers.get("Content-Type", "").startswith("text/html"), show(r)
-    assert re.search(r'<p class="error" id="error">', r.text), show(r)
+    assert re.search(r'<p class="error" id="error"[^>]*>', r.text), show(r)
     return page_error(r.text)
 
 

@@ -11,6 +11,7 @@ public struct Services: Sendable {
     public let directory: Directory
     public let accounts: AccountService
     public let siteService: SiteService
+    public let branding: BrandingService
     public let credentials: CredentialService
     public let developerTokens: DeveloperTokenService
     public let audit: AuditLog
@@ -47,6 +48,7 @@ public struct Services: Sendable {
         accounts = AccountService(users: store, directory: directory, hasher: hasher, throttle: throttle, settings: settings, logger: logger,
                                   revocations: revocations, now: now)
         siteService = SiteService(store: store, hasher: hasher, masterKey: masterKey, now: now)
+        branding = BrandingService(store: store, sites: sites, audit: audit)
         credentials = CredentialService(directory: directory, masterKey: masterKey, settings: settings, now: now)
         developerTokens = DeveloperTokenService(store: store, users: store, directory: directory, credentials: credentials, audit: audit, now: now)
         keyRing = KeyRing(store: store, changes: changes, masterKey: masterKey, rotationPeriod: signingKeyRotation, refreshInterval: signingKeyRefresh,

@@ -20,7 +20,7 @@ public enum TesseraApp {
 
         /// A surface's shared start: its error format, the body cap, the site by Host.
         func surface(_ format: WireErrorFormat) -> Surface {
-            base.adding(WireErrorMiddleware(format: format, settings: services.settings), BodyLimitMiddleware(), SiteMiddleware(sites: services.sites))
+            base.adding(WireErrorMiddleware(format: format, settings: services.settings, sites: services.sites), BodyLimitMiddleware(), SiteMiddleware(sites: services.sites))
         }
 
         // Health: no site, no credentials.
@@ -39,6 +39,7 @@ public enum TesseraApp {
         DeveloperTokensRoutes(services: services).register(on: dekiAPI)
         AuditRoutes(services: services).register(on: dekiAPI)
         LegacyTokenRoutes(services: services).register(on: dekiAPI)
+        BrandingRoutes(services: services).register(on: dekiAPI)
         IdentityLinkRoutes(services: services).register(on: dekiAPI)
         AuthorizationsRoutes(services: services).register(on: dekiAPI.adding(SignedInMiddleware()))
 
@@ -61,8 +62,17 @@ public enum TesseraApp {
         // The gateway check: resolves the forwarded request's credentials itself.
         GatewayRoutes(services: services, resolver: resolver).register(on: surface(.oauth))
 
-        // Pages: HTML errors.
-        AuthorizeRoutes(services: services).register(on: surface(.page))
+        // Pages: HTML errors. The dashboard's pages need a sign-in session.
+        let pages = surface(.page)
+        AuthorizeRoutes(services: services).register(on: pages)
+        FrontDoorRoutes(services: services).register(on: pages)
+        let dashboard = pages.adding(DashboardSessionMiddleware(services: services))
+        dashboard.notFound(under: "/dashboard")
+        TokenPages(services: services).register(on: dashboard)
+        KeyPages(services: services).register(on: dashboard)
+        UserPages(services: services).register(on: dashboard)
+        SitePages(services: services).register(on: dashboard)
+        ApplicationPages(services: services).register(on: dashboard)
 
         table.finish()
         return router

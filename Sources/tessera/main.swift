@@ -384,10 +384,7 @@ struct SiteCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await admin.with { services, site in
-                let logoURL = logo.map { $0.isEmpty ? nil : $0 } ?? site.branding.logoURL
-                let colourValue = colour.map { $0.isEmpty ? nil : $0 } ?? site.branding.colour
-                let branding = try SiteBranding.validated(logoURL: logoURL, colour: colourValue)
-                try await services.store.updateBranding(site: site.id, branding)
+                _ = try await services.branding.update(site: site, logoURL: logo, colour: colour, caller: nil, clientAddress: "cli")
             }
             print("branding updated")
         }
@@ -561,7 +558,7 @@ struct IdentityProviderCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await admin.with { services, site in
-                try await services.identityExchange.unlink(site: site, issuer: issuer, subject: subject, caller: nil, clientAddress: "command line")
+                try await services.identityExchange.unlink(site: site, issuer: issuer, subject: subject, caller: nil, clientAddress: "cli")
             }
             print("unlinked \(issuer) \(subject)")
         }

@@ -8,4 +8,13 @@ public enum DeveloperTokenType: String, Sendable, CaseIterable {
     case browser
     /// An OAuth client: key = client_id, secret = client_secret, hosts = allowed redirect hosts.
     case oauth
+
+    /// The name the dashboard shows (seed 000's radio buttons).
+    public var displayName: String {
+        switch self {
+        case .server: "Server"
+        case .browser: "Browser"
+        case .oauth: "OAuth"
+        }
+    }
 }

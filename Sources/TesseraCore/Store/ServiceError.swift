@@ -44,3 +44,14 @@ extension ServiceError {
         }
     }
 }
+
+extension ServiceError {
+    /// True when what the request gave was at fault (a field's value, a clash with what exists): a form shows the
+    /// message beside the fields and keeps what was typed.
+    public var isInputError: Bool {
+        switch self {
+        case .invalidInput, .conflict: true
+        default: false
+        }
+    }
+}

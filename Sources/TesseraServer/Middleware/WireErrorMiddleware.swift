@@ -11,16 +11,20 @@ import TesseraCrypto
 struct WireErrorMiddleware: RouterMiddleware {
     let format: WireErrorFormat
     let settings: Settings
+    /// For pages: the site whose branding an error page wears (the site middleware runs inside this one, so its
+    /// finding is not seen here).
+    var sites: SiteDirectory?
 
     func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as DecoratedError {
-            var response = render(error.base, request: request, context: context)
-            response.headers.append(contentsOf: error.headers)
-            return response
         } catch {
-            return render(error, request: request, context: context)
+            var context = context
+            if format == .page, context.site == nil, let sites { context.site = try? await sites.site(forHost: request.head.authority) }
+            guard let decorated = error as? DecoratedError else { return render(error, request: request, context: context) }
+            var response = render(decorated.base, request: request, context: context)
+            response.headers.append(contentsOf: decorated.headers)
+            return response
         }
     }
 

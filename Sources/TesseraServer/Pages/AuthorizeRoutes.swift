@@ -91,7 +91,7 @@ struct AuthorizeRoutes {
         }
     }
 
-    private static func signInMessage(_ error: ServiceError) -> String {
+    static func signInMessage(_ error: ServiceError) -> String {
         switch error {
         case .throttled(let seconds): "Too many sign-in attempts. Try again in \(seconds) seconds."
         case .forbidden: "This account cannot sign in."
@@ -100,7 +100,7 @@ struct AuthorizeRoutes {
         }
     }
 
-    private static func signInStatus(_ error: ServiceError) -> HTTPResponse.Status {
+    static func signInStatus(_ error: ServiceError) -> HTTPResponse.Status {
         switch error {
         case .throttled: .tooManyRequests
         case .unavailable: .serviceUnavailable
@@ -116,74 +116,48 @@ struct AuthorizeRoutes {
 
     /// The request's parameters as hidden fields; `prompt=login` is dropped once the user has signed in, so the
     /// consent form does not ask again.
-    private func carried(_ request: AuthorizationRequest, dropLoginPrompt: Bool) -> String {
+    private func carried(_ request: AuthorizationRequest, dropLoginPrompt: Bool) -> [[String: String]] {
         request.parameters.map { name, value in
             if dropLoginPrompt, name == "prompt" {
-                return Page.hidden(name, value.split(separator: " ").filter { $0 != "login" }.joined(separator: " "))
+                return ["name": name, "value": value.split(separator: " ").filter { $0 != "login" }.joined(separator: " ")]
             }
-            return Page.hidden(name, value)
-        }.joined()
+            return ["name": name, "value": value]
+        }
     }
 
     private func signInPage(_ request: AuthorizationRequest, site: Site, csrf: Page.CSRF, username: String?, message: String?,
                             status: HTTPResponse.Status) -> Response {
-        let error = message.map { "<p class=\"error\" id=\"error\">\(Page.escape($0))</p>" } ?? ""
-        let name = username ?? request.loginHint ?? ""
-        let body = """
-            <p>Sign in to continue to <strong id="client-name">\(Page.escape(request.client.name))</strong>.</p>
-            \(error)
-            <form method="post" id="signin">
-            \(carried(request, dropLoginPrompt: false))\(Page.hidden("step", "signin"))\(Page.hidden("csrf", csrf.token(site: site)))
-            <label for="username">Username</label>
-            <input type="text" id="username" name="username" autocomplete="username" required value="\(Page.escape(name))">
-            <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
-            <button type="submit" id="submit">Sign in</button>
-            </form>
-            """
-        return Page.render(site: site, title: "Sign in", body: body, status: status, cookies: csrf.newCookie.map { [$0] } ?? [])
+        let model: [String: Any] = [
+            "clientName": request.client.name, "message": message.orNull, "carried": carried(request, dropLoginPrompt: false),
+            "csrf": csrf.token(site: site), "username": username ?? request.loginHint ?? "",
+        ]
+        return Page.render(site: site, title: "Sign in", template: "authorize-signin", model: model, status: status,
+                           cookies: csrf.newCookie.map { [$0] } ?? [])
     }
 
     /// What each scope lets the application do, in plain words, for the consent page.
-    static func consentLine(_ scope: String) -> String {
+    static func consentLine(_ scope: String) -> [String: String] {
         switch scope {
-        case Scope.openid: "<li>know who you are (your name, e-mail and tenant)</li>"
-        case Scope.profile: "<li>read and write your account data and view private content</li>"
-        case Scope.seated: "<li>use your seat (Pro member access)</li>"
+        case Scope.openid: ["text": "know who you are (your name, e-mail and tenant)"]
+        case Scope.profile: ["text": "read and write your account data and view private content"]
+        case Scope.seated: ["text": "use your seat (Pro member access)"]
         case Scope.admin:
-            "<li id=\"admin-scope\"><strong>administer this site as you</strong>: create and delete developer tokens and access keys, "
-                + "change users and their roles, approve applications and read the audit trail — everything your administrator role allows</li>"
-        default: "<li>call the <code>\(Page.escape(scope))</code> API as you</li>"
+            ["id": "admin-scope", "strong": "administer this site as you",
+             "text": ": create and delete developer tokens and access keys, change users and their roles, approve applications and read the "
+                + "audit trail — everything your administrator role allows"]
+        default: ["text": "call the ", "code": scope]
         }
     }
 
     private func consentPage(_ request: AuthorizationRequest, user: User, site: Site, csrf: Page.CSRF, cookies: [Cookie]) -> Response {
         let scopes = request.scope.split(separator: " ").map(String.init)
-        let what = scopes.map(Self.consentLine).joined()
-        if scopes.contains(Scope.admin), !user.role.allows(.admin) {
-            let body = """
-                <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>
-                <p><strong id="client-name">\(Page.escape(request.client.name))</strong> asks for administrative access, which only an
-                administrator can grant.</p>
-                <ul>\(what)</ul>
-                <form method="post" id="consent">
-                \(carried(request, dropLoginPrompt: true))\(Page.hidden("step", "consent"))\(Page.hidden("csrf", csrf.token(site: site)))
-                <button type="submit" name="decision" value="deny" id="deny">Back to the application</button>
-                </form>
-                """
-            return Page.render(site: site, title: "Administrative access", body: body, cookies: cookies + (csrf.newCookie.map { [$0] } ?? []))
-        }
-        let body = """
-            <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>
-            <p><strong id="client-name">\(Page.escape(request.client.name))</strong> asks to:</p>
-            <ul>\(what)</ul>
-            <form method="post" id="consent">
-            \(carried(request, dropLoginPrompt: true))\(Page.hidden("step", "consent"))\(Page.hidden("csrf", csrf.token(site: site)))
-            <button type="submit" name="decision" value="allow" id="allow">Allow</button>
-            <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button>
-            </form>
-            """
-        return Page.render(site: site, title: "Allow access?", body: body, cookies: cookies + (csrf.newCookie.map { [$0] } ?? []))
+        let adminOnly = scopes.contains(Scope.admin) && !user.role.allows(.admin)
+        let model: [String: Any] = [
+            "username": user.username, "clientName": request.client.name, "adminOnly": adminOnly, "scopes": scopes.map(Self.consentLine),
+            "carried": carried(request, dropLoginPrompt: true), "csrf": csrf.token(site: site),
+        ]
+        return Page.render(site: site, title: adminOnly ? "Administrative access" : "Allow access?", template: "authorize-consent", model: model,
+                           cookies: cookies + (csrf.newCookie.map { [$0] } ?? []))
     }
 
     // MARK: Logout
@@ -223,7 +197,7 @@ struct AuthorizeRoutes {
         }
         let cleared = Page.clearedSessionCookie(services: services)
         if let target { return redirect(target, cookies: [cleared]) }
-        return Page.render(site: site, title: "Signed out", body: "<p id=\"signed-out\">You are signed out.</p>", cookies: [cleared])
+        return Page.render(site: site, title: "Signed out", template: "signed-out", cookies: [cleared])
     }
 
     // MARK: Device flow page
@@ -268,7 +242,7 @@ struct AuthorizeRoutes {
                     return devicePage(site: site, csrf: csrf, code: "", session: session, message: error.message, status: .forbidden, cookies: cookies)
                 }
                 let text = approve ? "Device approved. You can return to your device." : "Request denied."
-                return Page.render(site: site, title: "Done", body: "<p id=\"done\">\(text)</p>", cookies: cookies)
+                return Page.render(site: site, title: "Done", template: "done", model: ["text": text], cookies: cookies)
             }
         }
         if !code.isEmpty, try await services.deviceFlow.pending(userCode: code, site: site) == nil {
@@ -280,31 +254,7 @@ struct AuthorizeRoutes {
 
     private func devicePage(site: Site, csrf: Page.CSRF, code: String, session: (user: User, session: SignInSession)?, message: String?,
                             status: HTTPResponse.Status, cookies: [Cookie]) -> Response {
-        let error = message.map { "<p class=\"error\" id=\"error\">\(Page.escape($0))</p>" } ?? ""
-        let token = Page.hidden("csrf", csrf.token(site: site))
-        let body: String
-        if let (user, _) = session {
-            body = """
-                <p>Signed in as <strong id="user">\(Page.escape(user.username))</strong>.</p>\(error)
-                <form method="post" id="device">\(token)\(Page.hidden("step", "decide"))
-                <label for="user_code">Code shown on your device</label>
-                <input type="text" id="user_code" name="user_code" required autocomplete="off" value="\(Page.escape(code))">
-                <button type="submit" name="decision" value="allow" id="allow">Allow</button>
-                <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button>
-                </form>
-                """
-        } else {
-            body = """
-                <p>Sign in to connect a device.</p>\(error)
-                <form method="post" id="signin">\(token)\(Page.hidden("step", "signin"))\(Page.hidden("user_code", code))
-                <label for="username">Username</label>
-                <input type="text" id="username" name="username" autocomplete="username" required>
-                <label for="password">Password</label>
-                <input type="password" id="password" name="password" autocomplete="current-password" required>
-                <button type="submit" id="submit">Sign in</button>
-                </form>
-                """
-        }
-        return Page.render(site: site, title: "Connect a device", body: body, status: status, cookies: cookies)
+        let model: [String: Any] = ["username": (session?.user.username).orNull, "message": message.orNull, "csrf": csrf.token(site: site), "code": code]
+        return Page.render(site: site, title: "Connect a device", template: "device", model: model, status: status, cookies: cookies)
     }
 }

@@ -4,33 +4,14 @@ import Hummingbird
 import TesseraCore
 import TesseraCrypto
 
-/// Server-rendered HTML: escaping, one layout with the site's branding, and the headers every page carries
-/// (never framed, never cached, no referrer, no script).
+/// Server-rendered HTML: every page is a template rendered inside one layout with the site's branding, with the
+/// headers every page carries (never framed, never cached, no referrer, only nonce-bearing script and style), the
+/// session and CSRF cookies, and the parsing of form posts.
 enum Page {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    /// A hidden input.
-    static func hidden(_ name: String, _ value: String) -> String {
-        "<input type=\"hidden\" name=\"\(escape(name))\" value=\"\(escape(value))\">"
-    }
-
-    /// Refuses framing both ways (`X-Frame-Options` for old browsers, CSP `frame-ancestors` for current ones),
-    /// runs no script, loads images only from the site's logo origin.
-    static func headers(site: Site) -> HTTPFields {
+    /// Refuses framing both ways (`X-Frame-Options` for old browsers, CSP `frame-ancestors` for current ones), runs
+    /// only the script and styles that carry this response's nonce, loads images only from the site's logo origin,
+    /// and is never stored by a cache.
+    static func headers(site: Site, nonce: String) -> HTTPFields {
         var images = "'none'"
         if let logo = site.branding.logoURL, let parts = URLComponents(string: logo), let scheme = parts.scheme, let host = parts.host {
             images = "\(scheme)://\(host)\(parts.port.map { ":\($0)" } ?? "")"
@@ -38,7 +19,8 @@ enum Page {
         return [
             .contentType: "text/html; charset=utf-8",
             HTTPField.Name("X-Frame-Options")!: "DENY",
-            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src \(images); frame-ancestors 'none'; base-uri 'none'",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'nonce-\(nonce)'; script-src 'nonce-\(nonce)'; connect-src 'self'; img-src \(images); "
+                + "frame-ancestors 'none'; base-uri 'none'",
             .cacheControl: "no-store",
             HTTPField.Name("Pragma")!: "no-cache",
             HTTPField.Name("Referrer-Policy")!: "no-referrer",
@@ -46,36 +28,47 @@ enum Page {
         ]
     }
 
-    static func render(site: Site, title: String, body: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+    /// What the frame of a page shows for a signed-in person: who they are, the navigation their role allows, and
+    /// the CSRF token of the sign-out form.
+    struct Visitor {
+        var username: String
+        var nav: [NavItem]
+        var csrf: String
+    }
+
+    struct NavItem {
+        var id: String
+        var href: String
+        var label: String
+        var current: Bool
+    }
+
+    /// Renders `template` with `model` inside the layout. `wide` pages hold tables; `script` adds the Copy and search
+    /// script (the page must work without it).
+    /// `style`: more rules for the page's nonce-bearing style element (values the server checked, never raw input).
+    static func render(site: Site, title: String, template: String, model: Any = [String: String](), visitor: Visitor? = nil, wide: Bool = false,
+                       script: Bool = false, style: String? = nil, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+        render(site: site, title: title, content: Templates.render(template, model), visitor: visitor, wide: wide, script: script, style: style,
+               status: status, cookies: cookies)
+    }
+
+    static func render(site: Site, title: String, content: String, visitor: Visitor? = nil, wide: Bool = false, script: Bool = false,
+                       style: String? = nil, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+        let nonce = Secrets.randomHex(16)
         let colour = site.branding.colour ?? "#2f5d8a"
-        let logo = site.branding.logoURL.map { "<img class=\"logo\" src=\"\(escape($0))\" alt=\"\">" } ?? ""
-        let html = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title)) · \(escape(site.name))</title>
-            <style>
-            body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;color:#1d2330}
-            header{background:\(colour);color:#fff;padding:1rem 1.5rem;display:flex;align-items:center;gap:1rem}
-            header .logo{max-height:2.5rem}
-            main{max-width:26rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;border-radius:6px;box-shadow:0 1px 3px #0002}
-            label{display:block;margin:.8rem 0 .2rem}
-            input[type=text],input[type=password]{width:100%;padding:.5rem;box-sizing:border-box}
-            button{margin-top:1rem;padding:.5rem 1.2rem;background:\(colour);color:#fff;border:0;border-radius:4px;cursor:pointer}
-            button.secondary{background:#777}
-            .error{color:#a00;background:#fee;padding:.5rem;border-radius:4px}
-            </style></head>
-            <body><header>\(logo)<span class="tenant">\(escape(site.name))</span></header>
-            <main><h1>\(escape(title))</h1>
-            \(body)
-            </main></body></html>
-            """
-        var response = Response(status: status, headers: headers(site: site), body: .init(byteBuffer: ByteBuffer(string: html)))
+        let frame: [String: Any] = [
+            "title": title, "siteName": site.name, "colour": colour, "onColour": Branding.textColour(on: colour), "logo": site.branding.logoURL.orNull,
+            "nonce": nonce, "signedIn": visitor != nil, "username": visitor?.username ?? "", "nav": visitor?.nav ?? [], "csrf": visitor?.csrf ?? "",
+            "wide": wide, "content": content, "script": script ? Templates.script : NSNull(), "style": style.orNull,
+        ]
+        let html = Templates.render("layout", frame)
+        var response = Response(status: status, headers: headers(site: site, nonce: nonce), body: .init(byteBuffer: ByteBuffer(string: html)))
         for cookie in cookies { response.setCookie(cookie) }
         return response
     }
 
     static func error(site: Site, message: String, status: HTTPResponse.Status = .badRequest) -> Response {
-        render(site: site, title: "This request cannot be completed", body: "<p class=\"error\" id=\"error\">\(escape(message))</p>", status: status)
+        render(site: site, title: "This request cannot be completed", template: "error", model: ["message": message], status: status)
     }
 
     // MARK: Cookies
