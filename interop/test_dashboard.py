@@ -85,6 +85,16 @@ def sign_in(driver, server, username, password, shot="signin"):
     driver.shots("dashboard")
 
 
+def axe_clean(driver, where):
+    """axe-core finds nothing serious or critical on the page the browser shows."""
+    from axe_selenium_python import Axe
+    axe = Axe(driver)
+    axe.inject()
+    serious = [f"{v['id']}: {v['help']} (e.g. {v['nodes'][0]['html'][:120]})" for v in axe.run()["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert not serious, (where, serious)
+
+
 def session_cookies(driver):
     return {c["name"]: c["value"] for c in driver.get_cookies()}
 
@@ -184,6 +194,7 @@ def test_seed_000_server_token_with_a_jwt_restricted_to_a_user_found_by_search(s
     by_id(driver, "generate").click()
     wait(driver, lambda d: d.title.startswith("API Token created"))
     driver.shots("created")
+    axe_clean(driver, "API Token created")
     assert by_id(driver, "restricted").text == target.username
     assert "cannot be shown again" in by_id(driver, "warning").text
     key = by_id(driver, "key").text
@@ -345,6 +356,7 @@ def test_seed_003_generate_key_then_refresh_and_create_an_access_key_then_get_to
     by_id(driver, "generate").click()
     wait(driver, lambda d: d.find_elements("id", "basic-token"))
     driver.shots("basic-token")
+    axe_clean(driver, "Generate Key with its token")
     basic = secret(by_id(driver, "basic-token").text)
     assert "/public/user/refresh" in by_id(driver, "refresh-example").text
     r = requests.post(server.url + "/public/user/refresh", json={"token": basic}, timeout=10)
@@ -359,6 +371,7 @@ def test_seed_003_generate_key_then_refresh_and_create_an_access_key_then_get_to
     by_id(driver, "create").click()
     wait(driver, lambda d: d.title.startswith("Access key created"))
     driver.shots("access-key-created")
+    axe_clean(driver, "Access key created")
     key_id = by_id(driver, "access-key-id").text
     key_secret = secret(by_id(driver, "access-key-secret").text)
     r = requests.post(server.url + "/authentication/v1/token/access-key", json={"accessKeyId": key_id, "accessKeySecret": key_secret}, timeout=10)
@@ -427,6 +440,7 @@ def test_seed_004_register_approve_and_sign_in_through_the_code_flow(server, adm
     by_id(driver, "submit-registration").click()
     wait(driver, lambda d: d.find_elements("id", "error"))
     driver.shots("government-question")
+    axe_clean(driver, "registration form with an error")
     assert "government" in by_id(driver, "error").text
     assert by_id(driver, "name").get_attribute("value") == name
     by_id(driver, "tenancy-single").click()
@@ -441,6 +455,7 @@ def test_seed_004_register_approve_and_sign_in_through_the_code_flow(server, adm
     from selenium.webdriver.common.by import By
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[id^=client-secret-]"))
     driver.shots("approved")
+    axe_clean(driver, "approved application")
     client_id = driver.find_element(By.CSS_SELECTOR, "[id^=client-id-]").text
     client_secret = secret(driver.find_element(By.CSS_SELECTOR, "[id^=client-secret-]").text)
     # Shown once: the registration's page no longer has it.
@@ -452,6 +467,7 @@ def test_seed_004_register_approve_and_sign_in_through_the_code_flow(server, adm
                                                              "scope": "openid", "state": "s-004"}))
     wait(driver, lambda d: d.find_elements("id", "allow"))
     driver.shots("consent")
+    axe_clean(driver, "consent page")
     by_id(driver, "allow").click()
     wait(driver, lambda d: d.current_url.startswith(callback))
     query = parse_qs(urlsplit(driver.current_url).query)
@@ -481,6 +497,30 @@ def test_seed_004_register_approve_and_sign_in_through_the_code_flow(server, adm
     by_id(driver, "confirm").click()
     wait(driver, lambda d: "deletion scheduled" in by_id(d, "status").text)
     driver.shots("scheduled")
+
+
+def test_a_private_key_jwt_back_end_registered_on_the_page_gets_no_secret(server, admin, driver):
+    from selenium.webdriver.support.ui import Select
+    sign_in(driver, server, "admin", ADMIN_PASSWORD)
+    open_page(driver, server, "/dashboard/applications/new", "form")
+    by_id(driver, "name").send_keys(unique("Signed back end"))
+    by_id(driver, "type-backend").click()
+    Select(by_id(driver, "auth_method")).select_by_value("private_key_jwt")
+    by_id(driver, "submit-registration").click()
+    wait(driver, lambda d: d.find_elements("id", "error"))
+    driver.shots("needs-keys")
+    assert by_id(driver, "error").text == "private_key_jwt needs the application's keys: jwks or jwksEndpoint"
+    by_id(driver, "jwks_url").send_keys("https://keys.example.org/jwks.json")
+    by_id(driver, "submit-registration").click()
+    wait(driver, lambda d: d.find_elements("id", "tracking"))
+    tracking = by_id(driver, "tracking").text
+    by_id(driver, "approve-button").click()
+    from selenium.webdriver.common.by import By
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[id^=client-id-]"))
+    driver.shots("approved")
+    assert not driver.find_elements(By.CSS_SELECTOR, "[id^=client-secret-]")
+    r = requests.get(server.url + f"/authentication/v1/applications/{tracking}", headers=bearer(admin.authtoken), timeout=10)
+    assert r.json()["authMethod"] == "private_key_jwt" and r.json()["jwksEndpoint"] == "https://keys.example.org/jwks.json", show(r)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ public protocol DeveloperTokenStore: Sendable {
     func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken
     /// Every token of a site, ordered by id.
     func developerTokens(site: UUID) async throws -> [DeveloperToken]
+    /// One token of a site, or nil.
+    func developerToken(site: UUID, id: Int) async throws -> DeveloperToken?
     /// Replaces the mutable fields (name, hosts, restriction, salts). Throws `StoreError.notFound`.
     func updateDeveloperToken(_ token: DeveloperToken) async throws
     /// Returns false when there was no such token.

@@ -11,6 +11,8 @@ public final class Directory: Sendable {
     private struct SiteTokens {
         var byKey: [String: DeveloperToken]
         var byID: [Int: DeveloperToken]
+        /// By id, as the store orders them.
+        var all: [DeveloperToken]
     }
 
     private struct State {
@@ -125,7 +127,7 @@ public final class Directory: Sendable {
     }
 
     public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
-        try await tokens(site: site).byID.values.sorted { $0.id < $1.id }
+        try await tokens(site: site).all
     }
 
     /// A site's tokens are loaded all at once, so an unknown key is answered from memory too.
@@ -135,7 +137,7 @@ public final class Directory: Sendable {
         let all = try await developerTokenStore.developerTokens(site: site)
         let loaded = SiteTokens(
             byKey: Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }),
-            byID: Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            byID: Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), all: all
         )
         state.withLock { state in if state.generation == generation { state.tokens[site] = loaded } }
         return loaded

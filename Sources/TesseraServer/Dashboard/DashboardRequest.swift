@@ -76,14 +76,7 @@ struct DashboardRequest {
         return .badRequest
     }
 
-    static func date(_ date: Date?) -> String {
-        guard let date else { return "never" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
-    }
+    static func date(_ date: Date?) -> String { date.map(Timestamps.minutes) ?? "never" }
 
     /// The id in a route's `:id` parameter, as a number.
     static func id(_ context: TesseraContext) throws -> Int {

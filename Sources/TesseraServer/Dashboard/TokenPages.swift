@@ -41,9 +41,8 @@ struct TokenPages {
 
     private func list(_ page: DashboardRequest, form: [String: String] = [:], message: String? = nil, suggestions: [User] = [],
                       status: HTTPResponse.Status = .ok) async throws -> Response {
-        let all = try await services.developerTokens.list(caller: page.caller).sorted { $0.id > $1.id }
-        let offset = min(page.number("offset", 0), max(0, all.count - 1))
-        let shown = all.dropFirst(offset).prefix(Paging.pageSize)
+        let offset = page.number("offset", 0)
+        let (shown, total) = try await services.developerTokens.page(caller: page.caller, offset: offset, limit: Paging.pageSize)
         var rows: [[String: Any]] = []
         for token in shown {
             var restriction = ""
@@ -58,7 +57,7 @@ struct TokenPages {
         }
         let type = form["type"] ?? "server"
         let model: [String: Any] = [
-            "tokens": rows, "paging": Paging(offset: offset, shown: rows.count, total: all.count, base: "/dashboard/tokens").model,
+            "tokens": rows, "paging": Paging(offset: offset, shown: rows.count, total: total, base: "/dashboard/tokens").model,
             "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull, "message": message.orNull,
             "server": type == "server", "browser": type == "browser", "oauth": type == "oauth",
             "name": form["name"] ?? "", "hosts": form["hosts"] ?? "", "generateJWT": form["generate_jwt"] != nil,

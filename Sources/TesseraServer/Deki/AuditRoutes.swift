@@ -22,7 +22,7 @@ struct AuditRoutes {
                 if let actor = event.actorUserID { children.append(DekiNode("actor-user-id", text: String(actor))) }
                 if let token = event.tokenID { children.append(DekiNode("token-id", text: String(token))) }
                 return DekiNode("event", attributes: [
-                    ("id", String(event.id)), ("date", DeveloperTokensRoutes.rfc1123(event.at)), ("action", event.action), ("outcome", event.outcome),
+                    ("id", String(event.id)), ("date", Timestamps.rfc1123(event.at)), ("action", event.action), ("outcome", event.outcome),
                     ("count", String(event.count)),
                 ], children: children)
             })

@@ -85,7 +85,7 @@ struct DeveloperTokensRoutes {
         if let notice = issued.notice { children.append(DekiNode("notice", text: notice)) }
         children.append(DekiNode("created-by-user-id", text: String(token.createdBy)))
         return DekiNode("developer-token", attributes: [
-            ("id", String(token.id)), ("type", token.type.rawValue), ("date", Self.rfc1123(token.createdAt)),
+            ("id", String(token.id)), ("type", token.type.rawValue), ("date", Timestamps.rfc1123(token.createdAt)),
             ("href", "\(services.settings.baseURL(of: site))/@api/deki/site/developer-tokens/\(token.id)"),
         ], children: children)
     }
@@ -95,14 +95,6 @@ struct DeveloperTokensRoutes {
         var response = response
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    static func rfc1123(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
     }
 
     private static func id(_ context: TesseraContext) throws -> Int {

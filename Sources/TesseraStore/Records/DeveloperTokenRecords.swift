@@ -20,15 +20,21 @@ extension SQLStore: DeveloperTokenStore {
     }
 
     public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
-        try await db.read("SELECT * FROM developer_tokens WHERE site_id = \(site) ORDER BY id").map { row in
-            guard let type = DeveloperTokenType(rawValue: try row.string("type")) else { throw StoreError.unreadable("developer token type") }
-            return DeveloperToken(
-                siteID: site, id: try row.int("id"), type: type, name: try row.string("name"), key: try row.string("key"),
-                hosts: try row.string("hosts").split(separator: ",").map(String.init), restrictedUserID: try row.optionalInt("restricted_user_id"),
-                secretSalt: try row.optionalString("secret_salt"), secretHash: try row.optionalString("secret_hash"),
-                jwtSalt: try row.optionalString("jwt_salt"), createdBy: try row.int("created_by"), createdAt: try row.date("created_at"),
-                createdByClient: try row.optionalString("created_by_client"))
-        }
+        try await db.read("SELECT * FROM developer_tokens WHERE site_id = \(site) ORDER BY id").map { try Self.developerToken($0, site: site) }
+    }
+
+    public func developerToken(site: UUID, id: Int) async throws -> DeveloperToken? {
+        try await db.readOne("SELECT * FROM developer_tokens WHERE site_id = \(site) AND id = \(id)").map { try Self.developerToken($0, site: site) }
+    }
+
+    private static func developerToken(_ row: SQLRow, site: UUID) throws -> DeveloperToken {
+        guard let type = DeveloperTokenType(rawValue: try row.string("type")) else { throw StoreError.unreadable("developer token type") }
+        return DeveloperToken(
+            siteID: site, id: try row.int("id"), type: type, name: try row.string("name"), key: try row.string("key"),
+            hosts: try row.string("hosts").split(separator: ",").map(String.init), restrictedUserID: try row.optionalInt("restricted_user_id"),
+            secretSalt: try row.optionalString("secret_salt"), secretHash: try row.optionalString("secret_hash"),
+            jwtSalt: try row.optionalString("jwt_salt"), createdBy: try row.int("created_by"), createdAt: try row.date("created_at"),
+            createdByClient: try row.optionalString("created_by_client"))
     }
 
     public func updateDeveloperToken(_ token: DeveloperToken) async throws {
