@@ -138,9 +138,8 @@ def test_signing_in_from_a_deep_link_returns_to_it_and_never_to_another_origin(s
     wait(driver, lambda d: d.title.startswith("Users"))
     # A crafted next= cannot send the browser elsewhere after sign-in.
     session = requests.Session()
-    page = session.get(server.url + "/", timeout=10)
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
     for target in ["//evil.example/x", "https://evil.example/", "/dashboard/../@api/deki/users", "/\\evil.example"]:
+        csrf = form_token(session, server.url + "/")  # sign-in replaces the CSRF cookie: a new token each time
         r = session.post(server.url + "/", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD, "next": target},
                          allow_redirects=False, timeout=10)
         assert r.status_code == 303 and r.headers["Location"] == "/", (target, r.headers.get("Location"))
@@ -643,6 +642,109 @@ def test_a_forged_post_without_the_csrf_field_or_with_another_sessions_is_refuse
     # Without a session, a post is sent to sign in, not served.
     r = requests.post(server.url + "/dashboard/tokens", data=form, allow_redirects=False, timeout=10)
     assert r.status_code == 303 and r.headers["Location"] == "/"
+
+
+def front_door_session(server, username="admin", password=ADMIN_PASSWORD):
+    """A requests session signed in through the front door."""
+    session = requests.Session()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', session.get(server.url + "/", timeout=10).text).group(1)
+    r = session.post(server.url + "/", data={"csrf": csrf, "username": username, "password": password}, allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and "tessera_session" in session.cookies, r.status_code
+    return session
+
+
+def form_token(session, url):
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', session.get(url, timeout=10).text).group(1)
+
+
+def test_a_csrf_pair_from_before_sign_in_or_from_another_browser_is_no_good_with_a_session(server):
+    # An attacker's cookie and token, obtained anonymously (or planted before the victim signed in) ...
+    attacker = requests.Session()
+    planted_token = form_token(attacker, server.url + "/")
+    planted_cookie = attacker.cookies["tessera_csrf"]
+    victim = front_door_session(server)
+    # ... do not work with the victim's session, even with the planted cookie put in the victim's browser.
+    cookies = {"tessera_session": victim.cookies["tessera_session"], "tessera_csrf": planted_cookie}
+    r = requests.post(server.url + "/dashboard/tokens", data={"csrf": planted_token, "type": "server", "name": unique("planted")}, cookies=cookies,
+                      timeout=10)
+    assert r.status_code == 403
+    # Sign-in replaced the CSRF cookie the browser had before.
+    before = requests.Session()
+    form_token(before, server.url + "/")
+    old = before.cookies["tessera_csrf"]
+    csrf = form_token(before, server.url + "/")
+    r = before.post(server.url + "/", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD}, allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and before.cookies["tessera_csrf"] != old
+    # A token from the signed-in page works; once signed out, it does not.
+    token = form_token(victim, server.url + "/dashboard/tokens")
+    r = victim.post(server.url + "/dashboard/tokens", data={"csrf": token, "type": "server", "name": unique("genuine")}, timeout=10)
+    assert r.status_code == 200 and "API Token created" in r.text
+    old_session = victim.cookies["tessera_session"]
+    victim.post(server.url + "/signout", data={"csrf": token}, timeout=10)
+    r = requests.post(server.url + "/dashboard/tokens", data={"csrf": token, "type": "server", "name": unique("after")},
+                      cookies={"tessera_session": old_session, "tessera_csrf": victim.cookies["tessera_csrf"]}, allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+
+
+def test_a_logo_url_cannot_add_directives_to_the_content_security_policy(server, admin):
+    session = front_door_session(server)
+    for logo in ["https://x%3Bframe-ancestors%20*%3Bscript-src-elem%20'unsafe-inline'%20*/a.png", "https://x%20*/a.png",
+                 "https://ex%2Eample.org/a.png", "https://[::1;]/a.png"]:
+        token = form_token(session, server.url + "/dashboard/settings")
+        r = session.post(server.url + "/dashboard/settings/branding", data={"csrf": token, "action": "save", "logo": logo, "colour": ""}, timeout=10)
+        assert r.status_code == 400 and "logo must be" in r.text, logo
+        r = requests.put(server.url + "/@api/deki/site/branding", json={"logoUrl": logo}, headers=bearer(admin.authtoken), timeout=10)
+        assert r.status_code == 400, logo
+    csp = requests.get(server.url + "/", timeout=10).headers["Content-Security-Policy"]
+    assert csp.count("frame-ancestors") == 1 and "img-src 'none'" in csp
+    r = requests.put(server.url + "/@api/deki/site/branding", json={"logoUrl": "https://CDN.example.org:8443/logo.png"},
+                     headers=bearer(admin.authtoken), timeout=10)
+    assert r.status_code == 200, show(r)
+    assert wait_until(lambda: "img-src https://cdn.example.org:8443;" in requests.get(server.url + "/", timeout=10).headers["Content-Security-Policy"])
+    requests.put(server.url + "/@api/deki/site/branding", json={"logoUrl": ""}, headers=bearer(admin.authtoken), timeout=10)
+    # A colour only reaches the page's style once checked, previewed or not.
+    token = form_token(session, server.url + "/dashboard/settings")
+    r = session.post(server.url + "/dashboard/settings/branding", data={"csrf": token, "action": "preview", "logo": "", "colour": "#+fffff"}, timeout=10)
+    assert r.status_code == 400 and "#+fffff" not in r.text.split("</style>")[0]
+
+
+def wait_until(predicate, timeout=8):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_after_sign_in_the_browser_goes_only_to_a_plain_dashboard_path(server):
+    for target, expected in [("/dashboard/users?q=ad", "/dashboard/users?q=ad"), ("/dashboard/%2e%2e/auth/authorize?client_id=x", "/"),
+                             ("/dashboard/%2E%2E/x", "/"), ("/dashboard/./x", "/"), ("/dashboard/x%2fy", "/")]:
+        session = requests.Session()
+        csrf = form_token(session, server.url + "/")
+        r = session.post(server.url + "/", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD, "next": target},
+                         allow_redirects=False, timeout=10)
+        assert r.headers["Location"] == expected, target
+    r = requests.get(server.url + "/dashboard", allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+
+
+def test_without_access_key_the_page_does_not_say_whether_a_username_exists(server, admin):
+    person = create_user(server, admin, "Contributor")
+    session = front_door_session(server, person.username, person.password)
+    answers = []
+    for name in ["admin", "no-such-user-" + unique("x")]:
+        token = form_token(session, server.url + "/dashboard/access-keys")
+        r = session.post(server.url + "/dashboard/access-keys", data={"csrf": token, "username": name}, timeout=10)
+        answers.append((r.status_code, re.search(r'id="error"[^>]*>(.*?)<', r.text).group(1)))
+    assert answers[0] == answers[1] and answers[0][0] == 403, answers
+
+
+def test_dashboard_pages_post_their_forms_only_to_this_server(server):
+    session = front_door_session(server)
+    for path in ["/", "/dashboard/tokens", "/dashboard/settings"]:
+        assert "form-action 'self'" in session.get(server.url + path, timeout=10).headers["Content-Security-Policy"], path
+    assert "form-action" in requests.get(server.url + "/", timeout=10).headers["Content-Security-Policy"]
 
 
 def test_pages_are_never_framed_run_only_their_own_nonce_script_and_are_not_cached(server, driver):

@@ -706,7 +706,7 @@ BAD_INPUT = [
     ("offset-negative", "GET", USERS + "?offset=-1", [("Authorization", "Bearer {admin}")], None, 400),
     ("format-bogus-on-list", "GET", USERS + "?dream.out.format=yaml", [("Authorization", "Bearer {admin}")], None, 400),
     ("unknown-route", "GET", "/@api/deki/nothing-here", [], None, 404),
-    ("unknown-route-root", "GET", "/", [], None, 404),
+    ("unknown-route-root", "GET", "/nothing-here", [], None, 404),  # "/" is the dashboard's front door
     ("unknown-route-deep", "GET", USERS + "/1/extra/segments", [("Authorization", "Bearer {admin}")], None, 404),
     # Neither a JWT nor an auth token: Expert's 403 "Unable to parse JWT token".
     ("bearer-garbage", "GET", CURRENT, [("Authorization", "Bearer garbage")], None, 403),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraCore
 @testable import TesseraServer
 
 /// The page layer's own rules: templates parse and escape, a missing value closes its section, the text colour on a
@@ -53,10 +54,28 @@ import Testing
         ("/dashboard/tokens", "/dashboard/tokens"), ("/dashboard/users?q=a", "/dashboard/users?q=a"), (nil, "/"), ("", "/"),
         ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/dashboard//evil.example", "/"), ("/dashboard/../@api", "/"),
         ("/dashboard/\\evil", "/"), ("/dashboard/a b", "/"), ("/dashboard/\u{0}", "/"), ("/@api/deki/users", "/"),
-        ("/dashboard/" + String(repeating: "a", count: 300), "/"),
+        ("/dashboard/" + String(repeating: "a", count: 300), "/"), ("/dashboard/%2e%2e/auth/authorize", "/"), ("/dashboard/./x", "/"),
+        ("/dashboard/x%2Fy", "/"), ("/dashboard/audit?actor=a&from=2026-01-01T00:00", "/dashboard/audit?actor=a&from=2026-01-01T00:00"),
     ] as [(String?, String)])
     func afterSignInOnlyADashboardPathOfThisServer(_ given: String?, _ expected: String) {
         #expect(FrontDoorRoutes.localTarget(given) == expected)
+    }
+}
+
+@Suite struct LogoOriginTests {
+    @Test(arguments: [
+        "https://x%3Bframe-ancestors%20*/a.png", "https://x%20*/a.png", "https://ex%2Eample.org/a.png", "https://[::1;]/a.png",
+        "javascript:alert(1)", "ftp://example.org/a.png", "https:///a.png", "https://exa_mple.org/a.png",
+    ])
+    func aLogoWhoseHostCouldAddDirectivesIsRefused(_ logo: String) {
+        #expect(throws: ServiceError.self) { try SiteBranding.validated(logoURL: logo, colour: nil) }
+        #expect(SiteBranding(logoURL: logo).logoOrigin == nil)
+    }
+
+    @Test func theOriginOfAPlainLogo() throws {
+        #expect(try SiteBranding.validated(logoURL: "https://CDN.example.org:8443/a.png?v=1", colour: nil).logoOrigin == "https://cdn.example.org:8443")
+        #expect(SiteBranding(logoURL: "http://[::1]/a.png").logoOrigin == "http://[::1]")
+        #expect(SiteBranding(logoURL: "https://192.0.2.7/a.png").logoOrigin == "https://192.0.2.7")
     }
 }
 

@@ -12,11 +12,12 @@ struct FrontDoorRoutes {
     func register(on surface: Surface) {
         surface.on("/", .get, .post) { request, context in try await frontDoor(request, context) }
         surface.on("/signout", .post) { request, context in try await signOut(request, context) }
+        surface.on("/dashboard", .get) { _, _ in DashboardRequest.redirect("/") }
     }
 
     private func frontDoor(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
-        let csrf = Page.csrf(request, services: services)
+        var csrf = Page.csrf(request, services: services)
         let query = Dictionary(try Page.pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed"),
                                uniquingKeysWith: { first, _ in first })
         let next = Self.localTarget(query["next"])
@@ -32,6 +33,7 @@ struct FrontDoorRoutes {
                                                                        clientAddress: context.clientAddress)
                 var response = DashboardRequest.redirect(Self.localTarget(form["next"]))
                 response.setCookie(Page.sessionCookie(session, services: services))
+                response.setCookie(csrf.signedIn(session, services: services))
                 return response
             } catch let error as ServiceError {
                 return signInPage(site: site, csrf: csrf, next: Self.localTarget(form["next"]), username: username,
@@ -52,7 +54,7 @@ struct FrontDoorRoutes {
 
     private func signInPage(site: Site, csrf: Page.CSRF, next: String, username: String?, status: HTTPResponse.Status, message: String?) -> Response {
         Page.render(site: site, title: "Sign in", template: "front-signin",
-                    model: ["csrf": csrf.token(site: site), "next": next, "username": username ?? "", "message": message.orNull], status: status,
+                    model: ["csrf": csrf.token(site: site), "next": next, "username": username ?? "", "message": message.orNull], formsToSelf: true, status: status,
                     cookies: csrf.newCookie.map { [$0] } ?? [])
     }
 
@@ -72,10 +74,14 @@ struct FrontDoorRoutes {
         return response
     }
 
-    /// Where to go after sign-in: a path of this server's dashboard only (never another origin, never `//host`).
+    /// Where to go after sign-in: a path of this server's dashboard only (never another origin, never `//host`, no
+    /// dot segments, no escapes a browser would decode into them), with its query.
     static func localTarget(_ raw: String?) -> String {
-        guard let raw, raw.hasPrefix("/dashboard/"), raw.utf8.count <= 200,
-              raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }), !raw.contains("//"), !raw.contains("/..") else { return "/" }
+        guard let raw, raw.hasPrefix("/dashboard/"), raw.utf8.count <= 200 else { return "/" }
+        let parts = raw.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts[0].utf8, query = parts.count > 1 ? String(parts[1]) : ""
+        let pathIsPlain = path.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2F || $0 == 0x2D || $0 == 0x5F }
+        guard pathIsPlain, !raw.contains("//"), query.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) else { return "/" }
         return raw
     }
 }

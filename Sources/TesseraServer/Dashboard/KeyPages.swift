@@ -78,8 +78,9 @@ struct KeyPages {
     private func create(_ page: DashboardRequest) async throws -> Response {
         var owner = page.user
         if let name = page.field("username"), name != page.user.username {
+            // Whether the user exists is for holders of Access Key only.
+            try page.caller.require(.accessKey)
             guard let user = try await services.directory.user(site: page.site.id, username: name), !user.isAnonymous else {
-                try page.caller.require(.accessKey)
                 return try await list(page, message: "No user is named “\(name.prefix(100))”.", status: .badRequest)
             }
             owner = user

@@ -34,7 +34,7 @@ struct SitePages {
         let site = page.site
         let colour = proposed?.colour ?? site.branding.colour ?? Self.defaultColour
         // The preview's colours come from a colour already checked as #rrggbb.
-        let previewColour = Branding.luminance(colour) != nil ? colour : Self.defaultColour
+        let previewColour = (try? SiteBranding.validated(logoURL: nil, colour: colour))?.colour ?? Self.defaultColour
         let ratio = Branding.contrast(of: previewColour)
         let model: [String: Any] = [
             "logo": proposed?.logo ?? site.branding.logoURL ?? "", "colour": proposed?.colour ?? site.branding.colour ?? "",

@@ -46,7 +46,7 @@ struct AuthorizeRoutes {
         case .success(let valid): authRequest = valid
         }
         let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
-        let csrf = Page.csrf(request, services: services)
+        var csrf = Page.csrf(request, services: services)
         var session = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site)
         var cookies: [Cookie] = []
         var freshSignIn = false
@@ -62,7 +62,7 @@ struct AuthorizeRoutes {
                     let (user, started) = try await services.authorize.signIn(site: site, username: username, password: form["password"] ?? "",
                                                                             clientAddress: context.clientAddress)
                     session = (user, started)
-                    cookies.append(Page.sessionCookie(started, services: services))
+                    cookies += [Page.sessionCookie(started, services: services), csrf.signedIn(started, services: services)]
                     freshSignIn = true
                 } catch let error as ServiceError {
                     return signInPage(authRequest, site: site, csrf: csrf, username: username, message: Self.signInMessage(error),
@@ -210,7 +210,7 @@ struct AuthorizeRoutes {
             return Page.error(site: site, message: error.message)
         }
         let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
-        let csrf = Page.csrf(request, services: services)
+        var csrf = Page.csrf(request, services: services)
         var session = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site)
         var cookies = csrf.newCookie.map { [$0] } ?? []
         let code = form["user_code"] ?? ""
@@ -225,7 +225,7 @@ struct AuthorizeRoutes {
                     let (user, started) = try await services.authorize.signIn(site: site, username: form["username"] ?? "", password: form["password"] ?? "",
                                                                             clientAddress: context.clientAddress)
                     session = (user, started)
-                    cookies.append(Page.sessionCookie(started, services: services))
+                    cookies = [Page.sessionCookie(started, services: services), csrf.signedIn(started, services: services)]
                 } catch let error as ServiceError {
                     return devicePage(site: site, csrf: csrf, code: code, session: nil, message: Self.signInMessage(error), status: Self.signInStatus(error),
                                       cookies: cookies)

@@ -11,16 +11,15 @@ enum Page {
     /// Refuses framing both ways (`X-Frame-Options` for old browsers, CSP `frame-ancestors` for current ones), runs
     /// only the script and styles that carry this response's nonce, loads images only from the site's logo origin,
     /// and is never stored by a cache.
-    static func headers(site: Site, nonce: String) -> HTTPFields {
-        var images = "'none'"
-        if let logo = site.branding.logoURL, let parts = URLComponents(string: logo), let scheme = parts.scheme, let host = parts.host {
-            images = "\(scheme)://\(host)\(parts.port.map { ":\($0)" } ?? "")"
-        }
+    /// `formsToSelf`: the page's forms post only to this server (not the authorization pages, whose answers redirect
+    /// to the application, which `form-action` would block).
+    static func headers(site: Site, nonce: String, formsToSelf: Bool = false) -> HTTPFields {
+        let images = site.branding.logoOrigin ?? "'none'"
         return [
             .contentType: "text/html; charset=utf-8",
             HTTPField.Name("X-Frame-Options")!: "DENY",
             .contentSecurityPolicy: "default-src 'none'; style-src 'nonce-\(nonce)'; script-src 'nonce-\(nonce)'; connect-src 'self'; img-src \(images); "
-                + "frame-ancestors 'none'; base-uri 'none'",
+                + "frame-ancestors 'none'; base-uri 'none'" + (formsToSelf ? "; form-action 'self'" : ""),
             .cacheControl: "no-store",
             HTTPField.Name("Pragma")!: "no-cache",
             HTTPField.Name("Referrer-Policy")!: "no-referrer",
@@ -47,13 +46,14 @@ enum Page {
     /// script (the page must work without it).
     /// `style`: more rules for the page's nonce-bearing style element (values the server checked, never raw input).
     static func render(site: Site, title: String, template: String, model: Any = [String: String](), visitor: Visitor? = nil, wide: Bool = false,
-                       script: Bool = false, style: String? = nil, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+                       script: Bool = false, style: String? = nil, formsToSelf: Bool = false, status: HTTPResponse.Status = .ok,
+                       cookies: [Cookie] = []) -> Response {
         render(site: site, title: title, content: Templates.render(template, model), visitor: visitor, wide: wide, script: script, style: style,
-               status: status, cookies: cookies)
+               formsToSelf: formsToSelf, status: status, cookies: cookies)
     }
 
     static func render(site: Site, title: String, content: String, visitor: Visitor? = nil, wide: Bool = false, script: Bool = false,
-                       style: String? = nil, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+                       style: String? = nil, formsToSelf: Bool = false, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
         let nonce = Secrets.randomHex(16)
         let colour = site.branding.colour ?? "#2f5d8a"
         let frame: [String: Any] = [
@@ -62,7 +62,7 @@ enum Page {
             "wide": wide, "content": content, "script": script ? Templates.script : NSNull(), "style": style.orNull,
         ]
         let html = Templates.render("layout", frame)
-        var response = Response(status: status, headers: headers(site: site, nonce: nonce), body: .init(byteBuffer: ByteBuffer(string: html)))
+        var response = Response(status: status, headers: headers(site: site, nonce: nonce, formsToSelf: formsToSelf || visitor != nil), body: .init(byteBuffer: ByteBuffer(string: html)))
         for cookie in cookies { response.setCookie(cookie) }
         return response
     }
@@ -88,36 +88,54 @@ enum Page {
 
     // MARK: CSRF
 
-    /// The form token is an HMAC of a random cookie under a key derived from the site's secret: a page of another
-    /// origin can neither read the cookie nor compute the token (double submit, signed).
+    /// The form token is an HMAC, under a key derived from the site's secret, of a random cookie and of the sign-in
+    /// session cookie the browser sends: a page of another origin can neither read the cookies nor compute the token
+    /// (double submit, signed), and a cookie–token pair obtained without a session (or planted before sign-in) is no
+    /// good with anyone's session. Sign-in also replaces the cookie.
     struct CSRF {
         var cookieValue: String
         /// A new cookie to set, when the browser had none.
         var newCookie: Cookie?
+        /// The session cookie the browser will send with the form.
+        var session: String?
 
         func token(site: Site) -> String {
-            Page.csrfToken(cookieValue, site: site)
+            Page.csrfToken(cookieValue, session: session, site: site)
+        }
+
+        /// At sign-in: a fresh cookie, and tokens bound to the new session. Returns the cookie to set.
+        mutating func signedIn(_ started: SignInSession, services: Services) -> Cookie {
+            let fresh = Page.newCSRFCookie(services: services)
+            cookieValue = fresh.value
+            newCookie = nil
+            session = started.string
+            return fresh
         }
     }
 
     static func csrf(_ request: Request, services: Services) -> CSRF {
+        let session = request.cookies[sessionCookie]?.value
         if let value = request.cookies[csrfCookie]?.value, value.utf8.count == 32, Secrets.unhex(value) != nil {
-            return CSRF(cookieValue: value, newCookie: nil)
+            return CSRF(cookieValue: value, newCookie: nil, session: session)
         }
-        let value = Secrets.randomHex(16)
-        return CSRF(cookieValue: value, newCookie: Cookie(name: csrfCookie, value: value, path: "/", secure: services.settings.usesHTTPS, httpOnly: true,
-                                                          sameSite: .strict))
+        let cookie = newCSRFCookie(services: services)
+        return CSRF(cookieValue: cookie.value, newCookie: cookie, session: session)
     }
 
-    static func csrfToken(_ cookie: String, site: Site) -> String {
+    private static func newCSRFCookie(services: Services) -> Cookie {
+        Cookie(name: csrfCookie, value: Secrets.randomHex(16), path: "/", secure: services.settings.usesHTTPS, httpOnly: true, sameSite: .strict)
+    }
+
+    static func csrfToken(_ cookie: String, session: String?, site: Site) -> String {
         let key = Secrets.hmacSHA256(key: site.authTokenKey, message: Array("csrf".utf8))
-        return Secrets.hex(Secrets.hmacSHA256(key: key, message: Array(cookie.utf8)))
+        return Secrets.hex(Secrets.hmacSHA256(key: key, message: Array("\(cookie)\n\(session ?? "")".utf8)))
     }
 
-    /// True when the form's token matches the browser's cookie.
+    /// True when the form's token matches the browser's cookies.
     static func checkCSRF(_ request: Request, form: [String: String], site: Site) -> Bool {
         guard let cookie = request.cookies[csrfCookie]?.value, cookie.utf8.count == 32, let given = form["csrf"] else { return false }
-        return Secrets.constantTimeEqual(Array(given.utf8), Array(csrfToken(cookie, site: site).utf8))
+        let expected = csrfToken(cookie, session: request.cookies[sessionCookie]?.value, site: site)
+        return Secrets.constantTimeEqual(Array(given.utf8), Array(expected.utf8))
     }
 
     // MARK: Parameters

@@ -2,6 +2,14 @@ extension Templates {
     /// The authorization pages: sign-in, consent, logout and the device page (`AuthorizeRoutes`), and the error page
     /// every surface of HTML shares.
     static let authorizePages: [String: String] = [
+        // Username, password and the submit button of every sign-in form (the front door's too).
+        "signin-fields": """
+            <label for="username">Username</label>
+            <input type="text" id="username" name="username" autocomplete="username" required value="{{username}}">
+            <label for="password">Password</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required>
+            <button type="submit" id="submit">Sign in</button>
+            """,
         "error": """
             <p class="error" id="error" role="alert">{{message}}</p>
             """,
@@ -11,11 +19,7 @@ extension Templates {
             <form method="post" id="signin">
             {{#carried}}<input type="hidden" name="{{name}}" value="{{value}}">{{/carried}}
             <input type="hidden" name="step" value="signin"><input type="hidden" name="csrf" value="{{csrf}}">
-            <label for="username">Username</label>
-            <input type="text" id="username" name="username" autocomplete="username" required value="{{username}}">
-            <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
-            <button type="submit" id="submit">Sign in</button>
+            {{> signin-fields}}
             </form>
             """,
         "authorize-consent": """
@@ -46,11 +50,7 @@ extension Templates {
             </form>{{/username}}
             {{^username}}<form method="post" id="signin"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="step" value="signin">
             <input type="hidden" name="user_code" value="{{code}}">
-            <label for="username">Username</label>
-            <input type="text" id="username" name="username" autocomplete="username" required>
-            <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
-            <button type="submit" id="submit">Sign in</button>
+            {{> signin-fields}}
             </form>{{/username}}
             """,
         "done": """

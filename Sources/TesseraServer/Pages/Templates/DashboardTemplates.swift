@@ -6,11 +6,7 @@ extension Templates {
             {{#message}}<p class="error" id="error" role="alert">{{message}}</p>{{/message}}
             <form method="post" action="/" id="signin">
             <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="next" value="{{next}}">
-            <label for="username">Username</label>
-            <input type="text" id="username" name="username" autocomplete="username" required value="{{username}}">
-            <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
-            <button type="submit" id="submit">Sign in</button>
+            {{> signin-fields}}
             </form>
             """,
         "home": """

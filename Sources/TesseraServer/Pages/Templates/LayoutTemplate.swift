@@ -30,6 +30,8 @@ extension Templates {
         fieldset label,label.inline{display:inline;font-weight:400;margin:0 1rem 0 .25rem}
         fieldset label.block{display:block;font-weight:600;margin:.8rem 0 .2rem}
         legend{font-weight:600}
+        dt{font-weight:600;margin-top:.5rem}
+        dd{margin:0 0 .25rem 0}
         input[type=text],input[type=password],input[type=url],input[type=email],input[type=search],input[type=number],input[type=datetime-local],select,textarea{width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:4px;font:inherit}
         textarea{min-height:5rem}
         .hint{color:#4b5563;font-size:.9rem;margin:.2rem 0}
