@@ -686,6 +686,28 @@ def test_a_csrf_pair_from_before_sign_in_or_from_another_browser_is_no_good_with
     assert r.status_code == 303 and r.headers["Location"] == "/"
 
 
+def test_a_replayed_form_post_does_not_act_twice(server, admin):
+    session = front_door_session(server)
+    # Delete a token, then replay the same confirmed delete: the second is a 404 page, nothing else is touched.
+    token = form_token(session, server.url + "/dashboard/tokens")
+    created = session.post(server.url + "/dashboard/tokens", data={"csrf": token, "type": "server", "name": unique("replayed")}, timeout=10)
+    key = re.search(r'id="key">([0-9a-f]{64})<', created.text).group(1)
+    token_id = re.search(r'<tr id="token-(\d+)">(?:(?!</tr>).)*' + key, session.get(server.url + "/dashboard/tokens", timeout=10).text, re.S).group(1)
+    delete = {"csrf": form_token(session, server.url + f"/dashboard/tokens/{token_id}/delete")}
+    assert session.post(server.url + f"/dashboard/tokens/{token_id}/delete", data=delete, allow_redirects=False, timeout=10).status_code == 303
+    replay = session.post(server.url + f"/dashboard/tokens/{token_id}/delete", data=delete, allow_redirects=False, timeout=10)
+    assert replay.status_code == 404 and "text/html" in replay.headers["Content-Type"]
+    # Approve a registration, then replay the approval: refused, and no second set of secrets is shown.
+    body = {"name": unique("Replay"), "type": "backend", "authMethod": "client_secret_basic", "tenancy": "single"}
+    r = requests.post(server.url + "/authentication/v1/applications", json=body, headers=bearer(admin.authtoken), timeout=10)
+    tracking = r.json()["trackingNumber"]
+    approve = {"csrf": form_token(session, server.url + f"/dashboard/applications/{tracking}")}
+    first = session.post(server.url + f"/dashboard/applications/{tracking}/approve", data=approve, timeout=10)
+    assert first.status_code == 200 and "client-secret-" in first.text
+    again = session.post(server.url + f"/dashboard/applications/{tracking}/approve", data=approve, timeout=10)
+    assert again.status_code in (400, 409) and "client-secret-" not in again.text, again.status_code
+
+
 def test_a_logo_url_cannot_add_directives_to_the_content_security_policy(server, admin):
     session = front_door_session(server)
     for logo in ["https://x%3Bframe-ancestors%20*%3Bscript-src-elem%20'unsafe-inline'%20*/a.png", "https://x%20*/a.png",

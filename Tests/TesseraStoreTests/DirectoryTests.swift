@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TesseraTestSupport
 import TesseraCore
@@ -44,6 +45,51 @@ import TesseraStore
         #expect(ContinuousClock.now - started < .seconds(1))
         try await a.close()
         try await b.close()
+    }
+}
+
+/// That no application has an id is remembered, so introspection by an unknown client (or an oauth developer token
+/// authenticating as one) costs no store round trip each time; a registration drops the memory at once.
+@Suite struct UnknownClientTests {
+    /// The store, counting the lookups of an application by id.
+    final class CountingClients: ClientStore {
+        let base: any ClientStore
+        let lookups = Mutex(0)
+        init(_ base: any ClientStore) { self.base = base }
+        func createApplication(_ application: Application) async throws { try await base.createApplication(application) }
+        func application(clientID: String) async throws -> Application? {
+            lookups.withLock { $0 += 1 }
+            return try await base.application(clientID: clientID)
+        }
+        func createRegistration(_ registration: AppRegistration) async throws { try await base.createRegistration(registration) }
+        func registrations(site: UUID) async throws -> [AppRegistration] { try await base.registrations(site: site) }
+        func registration(site: UUID, trackingNumber: String) async throws -> AppRegistration? {
+            try await base.registration(site: site, trackingNumber: trackingNumber)
+        }
+        func updateRegistration(_ registration: AppRegistration, newClients: [Application]) async throws {
+            try await base.updateRegistration(registration, newClients: newClients)
+        }
+        func applications(trackingNumber: String) async throws -> [Application] { try await base.applications(trackingNumber: trackingNumber) }
+        func deleteRegistrations(scheduledBefore: Date) async throws -> Int { try await base.deleteRegistrations(scheduledBefore: scheduledBefore) }
+        func registeredOrigins() async throws -> [String] { try await base.registeredOrigins() }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anUnknownClientIsLookedUpOnceUntilARegistrationAnnouncesItself(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        try await waitUntil { store.changes.isLive }
+        let site = StoreFixtures.site(hostnames: ["clients.example"])
+        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        let counting = CountingClients(store)
+        let directory = Directory(users: store, developerTokens: store, clients: counting, changes: store.changes)
+        let id = "made-up-" + UUID().uuidString
+        for _ in 0..<50 { #expect(try await directory.application(clientID: id) == nil) }
+        #expect(counting.lookups.withLock { $0 } == 1)
+        // Registered a moment later (here, by the same store; on PostgreSQL by any instance): found at once.
+        try await store.createApplication(Application(siteID: site.id, clientID: id, name: "Late", type: .backend, authMethod: .clientSecretBasic,
+                                                      secretSalt: "salt", redirectURIs: [], multiTenant: false, isEnabled: true, createdAt: Date()))
+        try await eventually(timeout: .seconds(1)) { try await directory.application(clientID: id)?.name == "Late" }
+        try await store.close()
     }
 }
 

@@ -20,7 +20,8 @@ public final class Directory: Sendable {
         var users: [UUID: [Int: User]] = [:]
         var usernames: [UUID: [String: Int]] = [:]
         var tokens: [UUID: SiteTokens] = [:]
-        var applications: [String: (application: Application, loadedAt: ContinuousClock.Instant)] = [:]
+        /// nil: no application has this id (remembered too, so an unknown id costs no store round trip each time).
+        var applications: [String: (application: Application?, loadedAt: ContinuousClock.Instant)] = [:]
         var origins: (set: Set<String>, loadedAt: ContinuousClock.Instant)?
         var userCounts: [UUID: Int] = [:]
     }
@@ -151,15 +152,17 @@ public final class Directory: Sendable {
     public static let applicationMaxAge: Duration = .seconds(5)
 
     /// An OAuth client by id, from memory when it was read in the last few seconds: introspection and the token
-    /// endpoints authenticate a client on every call. Unknown ids are not remembered (a client registered a moment
-    /// ago by another process must be found).
+    /// endpoints authenticate a client on every call. That no application has an id is remembered the same way (an
+    /// oauth developer token authenticating as a client, or a flood of made-up ids, would otherwise cost a store
+    /// round trip each): a registration anywhere announces `applications`, which drops every entry, so only a client
+    /// made by the command line beside a SQLite server can go unseen, for at most `applicationMaxAge`.
     public func application(clientID: String) async throws -> Application? {
         let now = ContinuousClock.now
         if changes.isLive, let hit = state.withLock({ $0.applications[clientID] }), now - hit.loadedAt < Self.applicationMaxAge {
             return hit.application
         }
         let generation = state.withLock { $0.generation }
-        guard let application = try await clients.application(clientID: clientID) else { return nil }
+        let application = try await clients.application(clientID: clientID)
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.applications.count >= 10_000 { state.applications.removeAll() }
