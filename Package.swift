@@ -25,10 +25,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "Argon2", swiftSettings: alwaysOptimised),
+        // OpenSSL 3's libcrypto, which signs RS256 (Debian's libssl-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "TesseraCrypto",
             dependencies: [
-                "Argon2",
+                "Argon2", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -1,5 +1,4 @@
 import Foundation
-import TesseraCrypto
 
 /// The `authtoken` that sign-in returns: `{userId}_{expiresEpoch}_{hmac}`.
 ///

@@ -8,6 +8,8 @@ public struct RSASigningKey: Sendable {
     /// The key id published in JWKS and written in each token's header.
     public let kid: String
     private let privateKey: _RSA.Signing.PrivateKey
+    /// The same private key in libcrypto, which signs.
+    private let signer: OpenSSLRSASigner
     public let publicKey: RSAVerifyingKey
 
     /// Generates a new key (about 50–200 ms: run it off the request path).
@@ -17,6 +19,8 @@ public struct RSASigningKey: Sendable {
 
     private init(privateKey: _RSA.Signing.PrivateKey) throws {
         self.privateKey = privateKey
+        guard let signer = OpenSSLRSASigner(privateKeyDER: Array(privateKey.derRepresentation)) else { throw OpenSSLRSASigner.SigningFailed() }
+        self.signer = signer
         let der = privateKey.publicKey.derRepresentation
         // RFC 7638-style stability is not needed: the kid only has to be unique and stable for this key.
         self.kid = Base64URL.encode(SHA256.hash(data: der).prefix(16))
@@ -34,12 +38,19 @@ public struct RSASigningKey: Sendable {
         try Seal.seal(Array(privateKey.derRepresentation), key: key)
     }
 
-    /// Signs a compact JWT with RS256; header and claims are written in the order given, `alg`, `typ` and `kid`
+    /// The RS256 signature of `message` by swift-crypto, for the test that both libraries' signatures agree.
+    func swiftCryptoSignature(_ message: [UInt8]) throws -> [UInt8] {
+        Array(try privateKey.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5).rawRepresentation)
+    }
+
+    /// The RS256 signature of `message` by libcrypto.
+    func openSSLSignature(_ message: [UInt8]) throws -> [UInt8] { try signer.sign(message) }
+
+    /// Signs a compact JWT with RS256 (through libcrypto); header and claims are written in the order given, `alg`, `typ` and `kid`
     /// first.
     public func signJWT(claims: [(String, JSONValue)]) throws -> String {
         let header: [(String, JSONValue)] = [("alg", .string("RS256")), ("typ", .string("JWT")), ("kid", .string(kid))]
         let input = Base64URL.encode(Array(JSONValue.orderedObject(header).utf8)) + "." + Base64URL.encode(Array(JSONValue.orderedObject(claims).utf8))
-        let signature = try privateKey.signature(for: SHA256.hash(data: Array(input.utf8)), padding: .insecurePKCS1v1_5)
-        return input + "." + Base64URL.encode(signature.rawRepresentation)
+        return input + "." + Base64URL.encode(try signer.sign(Array(input.utf8)))
     }
 }
