@@ -545,7 +545,8 @@ def test_users_search_create_edit_and_the_last_administrator_guard(server, admin
     Select(by_id(driver, "role")).select_by_visible_text("Viewer")
     by_id(driver, "seat").click()
     by_id(driver, "save").click()
-    wait(driver, lambda d: d.find_elements("id", "done"))
+    # The page already says "created": wait for the answer to the save.
+    wait(driver, lambda d: by_id(d, "done").text == "The user was saved.")
     r = requests.get(server.url + USERS + f"/={username}", params=JSON_OUT, headers=bearer(admin.authtoken), timeout=10)
     assert r.json()["permissions.user"]["role"] == "Viewer", show(r)
 
