@@ -615,6 +615,11 @@ def test_the_audit_trail_filters_by_actor_outcome_and_action_and_refuses_bad_fil
     open_page(driver, server, "/dashboard/audit?" + urlencode({"actor": "admin", "outcome": "success", "action": "signin"}), "filtered")
     rows = driver.find_elements("css selector", "#audit-list tbody tr")
     assert rows and all("signin" in r.text and "success" in r.text and "admin" in r.text for r in rows)
+    # The wrong password is on the trail as a refused credential, against the account, without what was typed.
+    open_page(driver, server, "/dashboard/audit?" + urlencode({"actor": person.username, "outcome": "refused"}), "refused")
+    rows = driver.find_elements("css selector", "#audit-list tbody tr")
+    assert rows and "sign-in: wrong username or password" in rows[0].text and "credential.refused" in rows[0].text
+    assert "wrong-password" not in by_id(driver, "audit-list").text
     open_page(driver, server, "/dashboard/audit?from=yesterday&token=x", "bad-filter")
     assert "date and time" in by_id(driver, "error").text and "number" in by_id(driver, "error").text
 

@@ -46,7 +46,7 @@ public struct Services: Sendable {
         revocations = RevocationList(store: store, changes: changes, now: now)
         audit = AuditLog(store: store, logger: logger)
         accounts = AccountService(users: store, directory: directory, hasher: hasher, throttle: throttle, settings: settings, logger: logger,
-                                  revocations: revocations, now: now)
+                                  revocations: revocations, audit: audit, now: now)
         siteService = SiteService(store: store, hasher: hasher, masterKey: masterKey, now: now)
         branding = BrandingService(store: store, sites: sites, audit: audit)
         credentials = CredentialService(directory: directory, masterKey: masterKey, settings: settings, now: now)

@@ -11,11 +11,14 @@ public final class AccountService: Sendable {
     private let settings: Settings
     private let logger: Logger
     private let revocations: RevocationList
+    /// Refused sign-ins (aggregated per minute, address and account, like every refused credential).
+    private let audit: AuditLog?
     private let now: @Sendable () -> Date
 
     public init(users: any UserStore, directory: Directory, hasher: PasswordHasher, throttle: LoginThrottle, settings: Settings, logger: Logger,
-                revocations: RevocationList, now: @escaping @Sendable () -> Date = { Date() }) {
+                revocations: RevocationList, audit: AuditLog? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = users
+        self.audit = audit
         self.revocations = revocations
         self.directory = directory
         self.hasher = hasher
@@ -55,12 +58,16 @@ public final class AccountService: Sendable {
             throw ServiceError.unavailable("too many sign-ins in progress; try again")
         }
         guard var user = candidate, outcome.matches else {
+            // Fixed text only: what was typed as a username may be a password.
+            refused(site: site, user: candidate?.id, clientAddress: clientAddress, detail: "sign-in: wrong username or password")
             let delay = throttle.recordFailure(account: accountKey, address: clientAddress)
             if delay > 0 { try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
             throw ServiceError.unauthenticated("authentication failed")
         }
-        guard user.status == .active else { throw ServiceError.forbidden("User '\(user.username)' is disabled") }
-        guard user.role.allows(.login) else { throw ServiceError.forbidden("login access is required") }
+        guard user.status == .active, user.role.allows(.login) else {
+            refused(site: site, user: user.id, clientAddress: clientAddress, detail: "sign-in: account inactive or without Login")
+            throw user.status == .active ? ServiceError.forbidden("login access is required") : ServiceError.forbidden("User '\(user.username)' is disabled")
+        }
         throttle.recordSuccess(account: accountKey, address: clientAddress)
         if outcome.needsRehash {
             // Parameters were raised since this hash was made: store a fresh one, keeping the security stamp
@@ -70,6 +77,11 @@ public final class AccountService: Sendable {
         user.lastLoginAt = now()
         try await store.updateUser(user)
         return SignIn(user: user, token: issueToken(site: site, user: user))
+    }
+
+    private func refused(site: Site, user: Int?, clientAddress: String, detail: String) {
+        audit?.record(AuditEvent(siteID: site.id, at: now(), action: AuditEvent.refusal, outcome: "refused", actorUserID: user, tokenID: nil,
+                                 clientAddress: clientAddress, detail: detail))
     }
 
     /// Issues an auth token for a user (after sign-in, or after another proof such as a server-token signature).
