@@ -80,7 +80,7 @@ import TesseraCore
 }
 
 @Suite struct TimestampTests {
-    @Test func rfc1123AndMinutesMatchFoundationsFormatting() {
+    @Test func everyFormatMatchesFoundationsFormatting() {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
@@ -93,6 +93,7 @@ import TesseraCore
             let date = Date(timeIntervalSince1970: seconds)
             #expect(Timestamps.rfc1123(date) == formatter.string(from: date))
             #expect(Timestamps.minutes(date) == minutes.string(from: date))
+            #expect(Timestamps.iso8601(date) == ISO8601DateFormatter().string(from: date))
         }
         #expect(Timestamps.rfc1123(Date(timeIntervalSince1970: 1_739_985_649)) == "Wed, 19 Feb 2025 17:20:49 GMT")
     }

@@ -104,7 +104,7 @@ struct AccessKeyRoutes {
             ("userId", user.map { .string($0.guid.lowercasedString) } ?? .null), ("tenantId", .string(site.id.lowercasedString)),
             ("agentId", CXoneIO.int(key.userID)), ("billingId", CXoneIO.int(site.tenant.businessUnit)), ("isActive", .bool(key.isActive)),
         ]
-        if secret == nil { fields.append(("lastUsedDate", key.lastUsedAt.map { .string(UserDocuments.iso8601($0)) } ?? .null)) }
+        if secret == nil { fields.append(("lastUsedDate", key.lastUsedAt.map { .string(Timestamps.iso8601($0)) } ?? .null)) }
         return fields
     }
 

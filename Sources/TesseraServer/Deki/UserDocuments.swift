@@ -12,14 +12,14 @@ enum UserDocuments {
             DekiNode("fullname", text: user.fullName),
             DekiNode("status", text: user.status.rawValue),
             DekiNode("license.seat", text: user.hasSeat ? "true" : "false"),
-            DekiNode("date.created", text: iso8601(user.createdAt)),
+            DekiNode("date.created", text: Timestamps.iso8601(user.createdAt)),
             DekiNode("permissions.user", children: [
                 DekiNode("role", text: role.name),
                 DekiNode("operations", text: role.sortedPermissions.map(\.rawValue).joined(separator: ",")),
             ]),
             DekiNode("password", attributes: [("exists", user.passwordHash == nil ? "false" : "true")]),
         ]
-        if let lastLogin = user.lastLoginAt { children.append(DekiNode("date.lastlogin", text: iso8601(lastLogin))) }
+        if let lastLogin = user.lastLoginAt { children.append(DekiNode("date.lastlogin", text: Timestamps.iso8601(lastLogin))) }
         return DekiNode("user", attributes: [
             ("id", String(user.id)),
             ("guid", user.guid.lowercasedString),
@@ -63,14 +63,5 @@ enum UserDocuments {
         case "false", "0", "no": return false
         default: throw ServiceError.invalidInput("\(field) must be true or false")
         }
-    }
-
-    /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, formatted by hand: it runs for every user document.
-    static func iso8601(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 }
