@@ -44,7 +44,7 @@ struct ApplicationPages {
         let grants = try await services.consents.authorizations(user: page.user, site: page.site)
         var model: [String: Any] = [
             "authorized": grants.map { ["clientID": $0.clientID, "name": $0.clientName, "scope": $0.scope, "since": DashboardRequest.date($0.createdAt)] },
-            "hasAuthorized": !grants.isEmpty, "admin": page.user.can(.admin), "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull,
+            "hasAuthorized": !grants.isEmpty, "admin": page.user.can(.admin), "done": page.outcome(Self.outcomes),
         ]
         if page.user.can(.admin) {
             model["registrations"] = try await services.registrations.list(site: page.site).map { entry -> [String: Any] in

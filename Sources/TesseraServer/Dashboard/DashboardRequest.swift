@@ -20,17 +20,13 @@ struct DashboardRequest {
     static func load(_ request: Request, _ context: TesseraContext, services: Services) async throws -> DashboardRequest {
         let caller = try context.requireCaller()
         let csrf = Page.csrf(request, services: services)
-        let query = try Page.pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed")
-        var form: [(String, String)] = []
-        if request.method == .post {
-            form = try await Page.parameters(request)
-            let fields = Dictionary(form, uniquingKeysWith: { first, _ in first })
-            guard Page.checkCSRF(request, form: fields, site: caller.site) else {
-                throw ServiceError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
-            }
+        let query = Page.fields(try Page.query(request))
+        let pairs = request.method == .post ? try await Page.parameters(request) : []
+        let form = Page.fields(pairs)
+        if request.method == .post, !Page.checkCSRF(request, form: form, site: caller.site) {
+            throw ServiceError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
         }
-        return DashboardRequest(caller: caller, csrf: csrf, query: Dictionary(query, uniquingKeysWith: { first, _ in first }),
-                                form: Dictionary(form, uniquingKeysWith: { first, _ in first }), formPairs: form, clientAddress: context.clientAddress)
+        return DashboardRequest(caller: caller, csrf: csrf, query: query, form: form, formPairs: pairs, clientAddress: context.clientAddress)
     }
 
     /// The frame's view of the signed-in person: the sections their role may use, `current` marked.
@@ -60,6 +56,9 @@ struct DashboardRequest {
         guard let text = query[name], text.count <= 10, let value = Int(text), range.contains(value) else { return fallback }
         return value
     }
+
+    /// The notice of a finished action (`?done=`), from the page's fixed texts: nothing from the request is echoed.
+    func outcome(_ texts: [String: String]) -> Any { query["done"].flatMap { texts[$0] }.orNull }
 
     /// Every value a form gave a repeated name (a group of checkboxes), in order.
     func repeated(_ name: String) -> [String] { formPairs.filter { $0.0 == name }.map(\.1) }

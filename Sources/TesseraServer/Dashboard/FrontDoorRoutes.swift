@@ -18,11 +18,10 @@ struct FrontDoorRoutes {
     private func frontDoor(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
         var csrf = Page.csrf(request, services: services)
-        let query = Dictionary(try Page.pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed"),
-                               uniquingKeysWith: { first, _ in first })
+        let query = Page.fields(try Page.query(request))
         let next = Self.localTarget(query["next"])
         if request.method == .post {
-            let form = Dictionary(try await Page.parameters(request), uniquingKeysWith: { first, _ in first })
+            let form = Page.fields(try await Page.parameters(request))
             guard Page.checkCSRF(request, form: form, site: site) else {
                 return signInPage(site: site, csrf: csrf, next: next, username: form["username"], status: .forbidden,
                                   message: "This form has expired. Sign in again.")
@@ -60,7 +59,7 @@ struct FrontDoorRoutes {
 
     private func signOut(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
-        let form = Dictionary(try await Page.parameters(request), uniquingKeysWith: { first, _ in first })
+        let form = Page.fields(try await Page.parameters(request))
         guard Page.checkCSRF(request, form: form, site: site) else {
             throw ServiceError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
         }

@@ -70,7 +70,7 @@ struct KeyPages {
         let base = everyone ? "/dashboard/access-keys?all=1" : "/dashboard/access-keys"
         let model: [String: Any] = [
             "keys": rows, "everyone": everyone, "mayAll": page.user.can(.accessKey), "paging": Paging(offset: offset, shown: rows.count, total: total, base: base).model,
-            "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull, "message": message.orNull,
+            "done": page.outcome(Self.outcomes), "message": message.orNull,
         ]
         return page.render(.accessKeys, title: "Access keys", template: "access-keys", model: model, status: status)
     }

@@ -40,7 +40,7 @@ struct SitePages {
             "logo": proposed?.logo ?? site.branding.logoURL ?? "", "colour": proposed?.colour ?? site.branding.colour ?? "",
             "previewing": proposed != nil, "siteName": site.name, "contrast": String(format: "%.1f", ratio), "lowContrast": ratio < 4.5,
             "legacyOn": site.legacyTokens.enabled, "legacyWarning": LegacyTokenService.warning, "apiKey": apiKey.orNull,
-            "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull, "message": message.orNull,
+            "done": page.outcome(Self.outcomes), "message": message.orNull,
         ]
         let style = ".preview{--preview:\(previewColour);--preview-on:\(Branding.textColour(on: previewColour))}"
         return page.render(.settings, title: "Site settings", template: "settings", model: model, wide: false, style: style, status: status)

@@ -58,7 +58,7 @@ struct TokenPages {
         let type = form["type"] ?? "server"
         let model: [String: Any] = [
             "tokens": rows, "paging": Paging(offset: offset, shown: rows.count, total: total, base: "/dashboard/tokens").model,
-            "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull, "message": message.orNull,
+            "done": page.outcome(Self.outcomes), "message": message.orNull,
             "server": type == "server", "browser": type == "browser", "oauth": type == "oauth",
             "name": form["name"] ?? "", "hosts": form["hosts"] ?? "", "generateJWT": form["generate_jwt"] != nil,
             "restrictedUser": form["restricted_user"] ?? "",
@@ -143,7 +143,7 @@ struct TokenPages {
             "id": token.id, "name": form?["name"] ?? token.name, "type": token.type.displayName, "key": token.key,
             "server": token.type == .server, "hosts": form?["hosts"] ?? token.hosts.joined(separator: ", "),
             "restrictedUser": form?["restricted_user"] ?? restriction, "hasJWT": token.jwtSalt != nil, "message": message.orNull,
-            "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull,
+            "done": page.outcome(Self.outcomes),
         ]
         return page.render(.tokens, title: "Edit “\(token.name.prefix(60))”", template: "token-edit", model: model, wide: false, script: true,
                            status: status)

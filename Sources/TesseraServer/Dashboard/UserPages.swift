@@ -43,7 +43,7 @@ struct UserPages {
         let base = search.isEmpty ? "/dashboard/users" : "/dashboard/users?q=" + (search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         let model: [String: Any] = [
             "users": rows, "q": search, "paging": Paging(offset: query.offset, shown: found.users.count, total: found.matching, base: base).model,
-            "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull, "message": message.orNull,
+            "done": page.outcome(Self.outcomes), "message": message.orNull,
             "username": form["username"] ?? "", "email": form["email"] ?? "", "fullName": form["fullname"] ?? "",
             "roles": Self.roles.map { ["name": $0, "selected": $0 == (form["role"] ?? Role.viewer.name)] as [String: Any] },
         ]
@@ -68,7 +68,7 @@ struct UserPages {
             "id": user.id, "username": user.username, "email": user.email, "fullName": user.fullName, "active": user.status == .active,
             "seat": user.hasSeat, "roles": Self.roles.map { ["name": $0, "selected": $0 == user.roleName] as [String: Any] },
             "created": DashboardRequest.date(user.createdAt), "lastLogin": DashboardRequest.date(user.lastLoginAt), "isSelf": user.id == page.user.id,
-            "done": page.query["done"].flatMap { Self.outcomes[$0] }.orNull, "message": message.orNull,
+            "done": page.outcome(Self.outcomes), "message": message.orNull,
         ]
         return page.render(.users, title: user.username, template: "user-edit", model: model, wide: false, status: status)
     }

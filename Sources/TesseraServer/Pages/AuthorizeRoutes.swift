@@ -45,7 +45,7 @@ struct AuthorizeRoutes {
         case .failure(let error): return redirect(error.location)
         case .success(let valid): authRequest = valid
         }
-        let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let form = Page.fields(pairs)
         var csrf = Page.csrf(request, services: services)
         var session = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site)
         var cookies: [Cookie] = []
@@ -170,7 +170,7 @@ struct AuthorizeRoutes {
         do { pairs = try await Page.parameters(request) } catch let error as ServiceError {
             return Page.error(site: site, message: error.message)
         }
-        let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let form = Page.fields(pairs)
         var target: String?
         if let uri = form["post_logout_redirect_uri"] {
             guard RedirectTarget.isClean(uri) else {
@@ -209,7 +209,7 @@ struct AuthorizeRoutes {
         do { pairs = try await Page.parameters(request) } catch let error as ServiceError {
             return Page.error(site: site, message: error.message)
         }
-        let form = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        let form = Page.fields(pairs)
         var csrf = Page.csrf(request, services: services)
         var session = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site)
         var cookies = csrf.newCookie.map { [$0] } ?? []

@@ -151,12 +151,20 @@ enum Page {
         return result
     }
 
+    /// The first value of each name (a repeated name keeps its first, as every form here reads it).
+    static func fields(_ pairs: [(String, String)]) -> [String: String] {
+        Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The query string's pairs, whatever the method.
+    static func query(_ request: Request) throws -> [(String, String)] {
+        try pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed")
+    }
+
     /// A GET's query pairs, or a POST's form body pairs (the query of a POST is ignored: a form without an action
     /// posts to the page's own URL, query included, and the body carries the same parameters).
     static func parameters(_ request: Request) async throws -> [(String, String)] {
-        guard request.method == .post else {
-            return try pairs(request.uri.query.map { Array($0.utf8) } ?? []).unwrap("the query string is malformed")
-        }
+        guard request.method == .post else { return try query(request) }
         if let type = request.headers[.contentType].map(CXoneIO.mediaType), type != "application/x-www-form-urlencoded" {
             throw UnsupportedMediaType(mediaType: String(type.prefix(64)))
         }
