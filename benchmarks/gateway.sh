@@ -7,21 +7,29 @@
 connections=16
 source "$(dirname "$0")/common.sh"
 
-app=$(.build/release/tessera app create --name bench-resource-server --type confidential --redirect-uri https://rs.example/cb --data-dir "$data")
+app=$("$bin" app create --name bench-resource-server --type confidential --redirect-uri https://rs.example/cb --data-dir "$data")
 client_id=$(awk '/^client_id:/ {print $2}' <<<"$app")
 client_secret=$(awk '/^client_secret:/ {print $2}' <<<"$app")
 
 make_credentials
 
+# An OAuth developer token authenticates as a client too (its key and secret); no application has its id.
+oauth=$(curl -sf -H "Authorization: Bearer $AUTHTOKEN" -H 'Content-Type: application/xml' \
+    --data "<developer-token type='oauth'><name>bench introspector</name><host>rs.example</host></developer-token>" \
+    "$base/@api/deki/site/developer-tokens?dream.out.format=json")
+oauth_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$oauth")
+oauth_secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$oauth")
+
 # wrk posts the introspection form through a small Lua script per token.
-introspect_script() { # token -> path of a Lua script
+introspect_script() { # token [client id, client secret] -> path of a Lua script
     local file="$data/introspect-$RANDOM.lua"
     printf 'wrk.method = "POST"\nwrk.body = "token=%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "Basic %s"\n' \
-        "$1" "$(printf '%s:%s' "$client_id" "$client_secret" | base64 -w0)" >"$file"
+        "$1" "$(printf '%s:%s' "${2:-$client_id}" "${3:-$client_secret}" | base64 -w0)" >"$file"
     echo "$file"
 }
 # Each answer is checked once before it is measured, so a refusal cannot pass for a fast answer.
 curl -sf -u "$client_id:$client_secret" -d "token=$ACCESS" "$base/auth/introspect" | grep -q '"active":true'
+curl -sf -u "$oauth_id:$oauth_secret" -d "token=$ACCESS" "$base/auth/introspect" | grep -q '"active":true'
 curl -sf -o /dev/null -H "Authorization: Bearer $JWT" "$base/auth/check"
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), server on 1 core, wrk on the other, ${duration}s each"
@@ -29,6 +37,7 @@ run "bare endpoint GET /healthz" "$base/healthz"
 run "introspect, CXone access token" -s "$(introspect_script "$ACCESS")" "$base/auth/introspect"
 run "introspect, auth token" -s "$(introspect_script "$AUTHTOKEN")" "$base/auth/introspect"
 run "introspect, long-term JWT" -s "$(introspect_script "$JWT")" "$base/auth/introspect"
+run "introspect, access token, oauth dev-token client" -s "$(introspect_script "$ACCESS" "$oauth_id" "$oauth_secret")" "$base/auth/introspect"
 run "gateway check, CXone access token" -H "Authorization: Bearer $ACCESS" "$base/auth/check"
 run "gateway check, auth token" -H "Authorization: Bearer $AUTHTOKEN" "$base/auth/check"
 run "gateway check, long-term JWT" -H "Authorization: Bearer $JWT" "$base/auth/check"
