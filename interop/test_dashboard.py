@@ -714,6 +714,32 @@ def test_a_replayed_form_post_does_not_act_twice(server, admin):
     assert again.status_code in (400, 409) and "client-secret-" not in again.text, again.status_code
 
 
+def test_malformed_forms_and_the_branding_api_are_refused_with_clear_errors(server, admin):
+    session = front_door_session(server)
+    token = form_token(session, server.url + "/dashboard/tokens")
+    cases = [
+        ({"data": f"csrf={token}&name=%zz&type=server", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 400, "malformed"),
+        ({"data": "x" * 70_000, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 413, None),
+        ({"data": "{}", "headers": {"Content-Type": "application/json"}}, 415, None),
+    ]
+    for kwargs, status, text in cases:
+        r = session.post(server.url + "/dashboard/tokens", timeout=10, **kwargs)
+        assert r.status_code == status and "text/html" in r.headers["Content-Type"], (status, r.status_code)
+        assert text is None or text in r.text
+    for path in ["/dashboard/tokens/99999999999", "/dashboard/tokens/abc", "/dashboard/users/-1", "/dashboard/applications/TR-0000000000"]:
+        assert session.get(server.url + path, timeout=10).status_code == 404, path
+    # The branding API: Admin only, a JSON object of strings.
+    contributor = create_user(server, admin, "Contributor")
+    r = requests.put(server.url + "/@api/deki/site/branding", json={"colour": "#123456"}, headers=bearer(contributor.authtoken), timeout=10)
+    assert r.status_code == 403, show(r)
+    for body in ["not json", "[1]", '{"colour": 5}', '{"logoUrl": true}']:
+        r = requests.put(server.url + "/@api/deki/site/branding", data=body, headers={**bearer(admin.authtoken), "Content-Type": "application/json"},
+                         timeout=10)
+        assert r.status_code == 400, (body, r.status_code)
+    r = requests.get(server.url + "/@api/deki/site/branding", timeout=10)
+    assert r.status_code in (401, 403), show(r)
+
+
 def test_a_logo_url_cannot_add_directives_to_the_content_security_policy(server, admin):
     session = front_door_session(server)
     for logo in ["https://x%3Bframe-ancestors%20*%3Bscript-src-elem%20'unsafe-inline'%20*/a.png", "https://x%20*/a.png",
