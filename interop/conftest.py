@@ -24,7 +24,7 @@ def free_port():
 class Server:
     """A running `tessera serve` process."""
 
-    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True):
+    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True, log_dir=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="tessera-interop-")
@@ -34,7 +34,7 @@ class Server:
         if database_url:
             self.env["TESSERA_DATABASE_URL"] = database_url
         self.env.update(env or {})
-        self.log_path = os.path.join(self.data_dir, f"server-{self.port}.log")
+        self.log_path = os.path.join(log_dir or self.data_dir, f"server-{self.port}.log")
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(
             [BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *extra_args],

@@ -21,10 +21,12 @@ public final class KeyRing: Sendable {
     private let refreshInterval: Int64
     private let now: @Sendable () -> Date
     private let cache = Mutex<[UUID: Loaded]>([:])
+    private let changes: ChangeFeed
 
     public init(store: any SigningKeyStore, changes: ChangeFeed, masterKey: MasterKey, rotationPeriod: Int64 = 90 * 86_400,
                 refreshInterval: Int64 = 60, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.changes = changes
         self.masterKey = masterKey
         self.rotationPeriod = rotationPeriod
         self.refreshInterval = refreshInterval
@@ -78,8 +80,15 @@ public final class KeyRing: Sendable {
 
     private func loaded(site: UUID, reload: Bool = false) async throws -> Loaded {
         let current = now()
-        if !reload, let hit = cache.withLock({ $0[site] }), current.timeIntervalSince(hit.loadedAt) < Double(refreshInterval) { return hit }
-        var stored = try await store.signingKeys(site: site)
+        let hit = cache.withLock { $0[site] }
+        if !reload, let hit, current.timeIntervalSince(hit.loadedAt) < Double(refreshInterval) || changes.isStoreAway { return hit }
+        var stored: [StoredSigningKey]
+        do {
+            stored = try await store.signingKeys(site: site)
+        } catch StoreError.unavailable where hit != nil {
+            // Keys change rarely and a rotation needs the store anyway: while it is away the keys in hand still serve.
+            return hit!
+        }
         let due = stored.first.map { rotationPeriod > 0 && current.timeIntervalSince($0.createdAt) >= Double(rotationPeriod) } ?? true
         if due {
             // Whichever instance adds first wins; the others read its key.

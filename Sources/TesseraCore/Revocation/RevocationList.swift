@@ -3,7 +3,8 @@ import Synchronization
 
 /// Every unexpired revocation, in memory: checking a token on every request is a dictionary lookup, never a store
 /// round trip. A revocation made on any instance reaches the others through the store's change feed at once;
-/// after a gap in the feed the list is reloaded, and while the feed is down every check asks the store.
+/// after a gap in the feed the list is reloaded, and while the feed is down every check asks the store (or, when the
+/// store cannot be reached either, the list).
 public final class RevocationList: Sendable {
     private struct State {
         /// Site → reference → expiry (epoch seconds). nil until loaded, and again after a gap in the change feed.
@@ -37,11 +38,18 @@ public final class RevocationList: Sendable {
 
     /// True when any of `references` was revoked in the site.
     public func isRevoked(site: UUID, _ references: String...) async throws -> Bool {
-        guard changes.isLive else {
-            for reference in references where try await store.isRevoked(site: site, reference: reference) { return true }
-            return false
+        let entries = state.withLock { $0.entries }
+        guard changes.mayServeFromMemory else {
+            do {
+                for reference in references where try await store.isRevoked(site: site, reference: reference) { return true }
+                return false
+            } catch StoreError.unavailable(let reason) {
+                // The store went away a moment ago: no instance can revoke anything until it is back.
+                guard let entries else { throw StoreError.unavailable(reason) }
+                return references.contains { entries[site]?[$0] != nil }
+            }
         }
-        if let entries = state.withLock({ $0.entries }) {
+        if let entries {
             return references.contains { entries[site]?[$0] != nil }
         }
         let loaded = try await load()

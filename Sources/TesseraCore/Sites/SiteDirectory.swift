@@ -22,6 +22,7 @@ public final class SiteDirectory: Sendable {
     private let seal: SiteKeySeal
     private let now: @Sendable () -> Date
     private let maxAge: TimeInterval
+    private let changes: ChangeFeed
     private struct State {
         var snapshot: Snapshot?
         /// Counts announced changes, so that a load which raced one does not keep what it read.
@@ -36,6 +37,7 @@ public final class SiteDirectory: Sendable {
         self.seal = SiteKeySeal(masterKey: masterKey)
         self.now = now
         self.maxAge = maxAge
+        self.changes = changes
         changes.subscribe { [weak self] change in
             switch change {
             case .sites, .all: self?.invalidate()
@@ -77,8 +79,15 @@ public final class SiteDirectory: Sendable {
     private func load() async throws -> Snapshot {
         let now = self.now()
         let (cached, started) = state.withLock { ($0.snapshot, $0.generation) }
-        if let current = cached, now.timeIntervalSince(current.loadedAt) < maxAge { return current }
-        let sites = try await store.sites().map { stored in
+        if let current = cached, now.timeIntervalSince(current.loadedAt) < maxAge || changes.isStoreAway { return current }
+        let stored: [Site]
+        do {
+            stored = try await store.sites()
+        } catch StoreError.unavailable where cached != nil {
+            // Every request resolves its site: while the store is away the sites in hand still serve.
+            return cached!
+        }
+        let sites = try stored.map { stored in
             var site = stored
             guard let key = seal.open(stored.authTokenKey, site: stored.id) else {
                 throw ServiceError.unavailable("a site's key cannot be opened with this master key")

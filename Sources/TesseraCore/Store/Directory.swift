@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Entries are dropped when the store's change feed announces a change (on PostgreSQL, changes made by any
 /// instance). A generation counter keeps a read that raced with a change from caching the stale value, and
-/// while the feed is not live every read goes to the store.
+/// while the feed is not live every read goes to the store — unless the store cannot be reached, when what memory
+/// holds is the answer (see `ChangeFeed.mayServeFromMemory`).
 public final class Directory: Sendable {
     private struct SiteTokens {
         var byKey: [String: DeveloperToken]
@@ -76,9 +77,10 @@ public final class Directory: Sendable {
 
     /// How many users the site has (Expert's `totalcount`): counted once, then kept until a user of the site changes.
     public func userCount(site: UUID) async throws -> Int {
-        if changes.isLive, let hit = state.withLock({ $0.userCounts[site] }) { return hit }
+        let hit = state.withLock { $0.userCounts[site] }
+        if changes.mayServeFromMemory, let hit { return hit }
         let generation = state.withLock { $0.generation }
-        let count = try await users.userCount(site: site)
+        let count = try await StoreError.staleIfUnavailable(hit) { try await users.userCount(site: site) }
         state.withLock { state in
             if state.generation == generation { state.userCounts[site] = count }
         }
@@ -86,21 +88,20 @@ public final class Directory: Sendable {
     }
 
     public func user(site: UUID, id: Int) async throws -> User? {
-        if changes.isLive, let hit = state.withLock({ $0.users[site]?[id] }) { return hit }
+        let hit = state.withLock { $0.users[site]?[id] }
+        if changes.mayServeFromMemory, let hit { return hit }
         let generation = state.withLock { $0.generation }
-        let user = try await users.user(site: site, id: id)
+        let user = try await StoreError.staleIfUnavailable(hit.map { $0 as User? }) { try await users.user(site: site, id: id) }
         if let user { remember(user, ifGeneration: generation) }
         return user
     }
 
     public func user(site: UUID, username: String) async throws -> User? {
         let key = Usernames.key(username)
-        if changes.isLive,
-           let hit = state.withLock({ state in state.usernames[site]?[key].flatMap { state.users[site]?[$0] } }) {
-            return hit
-        }
+        let hit = state.withLock { state in state.usernames[site]?[key].flatMap { state.users[site]?[$0] } }
+        if changes.mayServeFromMemory, let hit { return hit }
         let generation = state.withLock { $0.generation }
-        let user = try await users.user(site: site, username: username)
+        let user = try await StoreError.staleIfUnavailable(hit.map { $0 as User? }) { try await users.user(site: site, username: username) }
         if let user { remember(user, ifGeneration: generation) }
         return user
     }
@@ -133,9 +134,15 @@ public final class Directory: Sendable {
 
     /// A site's tokens are loaded all at once, so an unknown key is answered from memory too.
     private func tokens(site: UUID) async throws -> SiteTokens {
-        if changes.isLive, let hit = state.withLock({ $0.tokens[site] }) { return hit }
+        let hit = state.withLock { $0.tokens[site] }
+        if changes.mayServeFromMemory, let hit { return hit }
         let generation = state.withLock { $0.generation }
-        let all = try await developerTokenStore.developerTokens(site: site)
+        let all: [DeveloperToken]
+        do {
+            all = try await developerTokenStore.developerTokens(site: site)
+        } catch StoreError.unavailable where hit != nil {
+            return hit!
+        }
         let loaded = SiteTokens(
             byKey: Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }),
             byID: Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), all: all
@@ -158,11 +165,12 @@ public final class Directory: Sendable {
     /// made by the command line beside a SQLite server can go unseen, for at most `applicationMaxAge`.
     public func application(clientID: String) async throws -> Application? {
         let now = ContinuousClock.now
-        if changes.isLive, let hit = state.withLock({ $0.applications[clientID] }), now - hit.loadedAt < Self.applicationMaxAge {
+        let hit = state.withLock { $0.applications[clientID] }
+        if changes.mayServeFromMemory, let hit, now - hit.loadedAt < Self.applicationMaxAge || changes.isStoreAway {
             return hit.application
         }
         let generation = state.withLock { $0.generation }
-        let application = try await clients.application(clientID: clientID)
+        let application = try await StoreError.staleIfUnavailable(hit.map { $0.application }) { try await clients.application(clientID: clientID) }
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.applications.count >= 10_000 { state.applications.removeAll() }
@@ -175,9 +183,10 @@ public final class Directory: Sendable {
     /// a few seconds.
     public func registeredOrigins() async throws -> Set<String> {
         let now = ContinuousClock.now
-        if changes.isLive, let hit = state.withLock({ $0.origins }), now - hit.loadedAt < Self.applicationMaxAge { return hit.set }
+        let hit = state.withLock { $0.origins }
+        if changes.mayServeFromMemory, let hit, now - hit.loadedAt < Self.applicationMaxAge || changes.isStoreAway { return hit.set }
         let generation = state.withLock { $0.generation }
-        let origins = Set(try await clients.registeredOrigins())
+        let origins = try await StoreError.staleIfUnavailable(hit?.set) { Set(try await clients.registeredOrigins()) }
         state.withLock { state in
             if state.generation == generation { state.origins = (origins, now) }
         }

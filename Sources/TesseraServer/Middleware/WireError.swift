@@ -21,8 +21,9 @@ struct WireError {
             if let underlying = error.underlying {
                 logger.error("token endpoint failure", metadata: ["type": "\(type(of: underlying))", "path": "\(request.uri.path.prefix(256))"])
             }
-            let challenge: HTTPFields = error.status == 401 && error.basicChallenge ? [.wwwAuthenticate: "Basic realm=\"Tessera\""] : [:]
-            return WireError(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.description, headers: challenge)
+            var headers: HTTPFields = error.status == 401 && error.basicChallenge ? [.wwwAuthenticate: "Basic realm=\"Tessera\""] : [:]
+            if error.status == 503 { headers[.retryAfter] = String(StoreError.retryAfterSeconds) }
+            return WireError(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.description, headers: headers)
         case let error as ServiceError:
             switch error {
             case .invalidInput(let m): return WireError(status: .badRequest, code: "invalid_request", message: m)
@@ -42,8 +43,10 @@ struct WireError {
             case .throttled(let seconds):
                 return WireError(status: .tooManyRequests, code: "slow_down", message: "too many failed sign-ins; try again in \(seconds) seconds",
                                  headers: [.retryAfter: String(seconds)])
-            case .unavailable(let m): return WireError(status: .serviceUnavailable, code: "temporarily_unavailable", message: m)
+            case .unavailable(let m): return .unavailable(m)
             }
+        case StoreError.unavailable(let m):
+            return .unavailable(m)
         case let error as MethodNotAllowed:
             return WireError(status: .methodNotAllowed, code: "invalid_request", message: "method \(error.method) is not allowed here",
                              headers: [.allow: error.allowed])
@@ -63,11 +66,17 @@ struct WireError {
             return WireError(status: .unsupportedMediaType, code: "invalid_request",
                              message: "Content-Type \(error.mediaType) is not supported: use \(accepted)")
         case is PasswordHasher.Failure:
-            return WireError(status: .serviceUnavailable, code: "temporarily_unavailable", message: "server busy; try again")
+            return .unavailable("server busy; try again")
         default:
             // Unexpected: log the type only (an error's description may quote input) and answer a bare 500.
             logger.error("unhandled error", metadata: ["type": "\(type(of: error))", "path": "\(request.uri.path.prefix(256))"])
             return WireError(status: .internalServerError, code: "server_error", message: "internal error")
         }
+    }
+
+    /// 503 with `Retry-After`: the same request may be sent again then.
+    static func unavailable(_ message: String) -> WireError {
+        WireError(status: .serviceUnavailable, code: "temporarily_unavailable", message: message,
+                  headers: [.retryAfter: String(StoreError.retryAfterSeconds)])
     }
 }

@@ -16,7 +16,7 @@ final class PostgresDatabase: SQLDatabase {
     let changes = ChangeFeed(live: false)
     let dialect = SQLDialect.postgres
     private let runner: Task<Void, Never>
-    private let listener: Task<Void, Never>
+    private let listener = Mutex<Task<Void, Never>?>(nil)
     private let echoes: Echoes
     static let channel = "tessera_changes"
 
@@ -26,19 +26,19 @@ final class PostgresDatabase: SQLDatabase {
         self.client = client
         self.logger = logger
         self.runner = Task { await client.run() }
-        let changes = self.changes
-        let echoes = Echoes()
-        self.echoes = echoes
-        self.listener = Task { await Self.listen(client: client, changes: changes, echoes: echoes, logger: logger) }
+        self.echoes = Echoes()
+        listener.withLock { $0 = Task { await self.listen() } }
     }
 
     /// Keeps one connection listening; reconnects a second after it drops. While it is down the feed is not live,
-    /// so caches read through to the database.
-    private static func listen(client: PostgresClient, changes: ChangeFeed, echoes: Echoes, logger: Logger) async {
+    /// so caches read through to the database; a probe then tells whether the database itself is away (see
+    /// `ChangeFeed.mayServeFromMemory`).
+    private func listen() async {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
-                    try await connection.listen(on: channel) { notifications in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        changes.setStoreAway(false)
                         changes.setLive(true)
                         for try await notification in notifications {
                             if echoes.isEcho(notification.payload) { continue }
@@ -51,19 +51,24 @@ final class PostgresDatabase: SQLDatabase {
                 logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(type(of: error))"])
             }
             changes.setLive(false)
+            _ = try? await read("SELECT 1 AS one")
             try? await Task.sleep(for: .seconds(1))
         }
     }
 
     func read(_ sql: SQL) async throws -> [SQLRow] {
-        try await Self.mapErrors { try await Self.rows(try await self.client.query(Self.query(sql), logger: self.logger)) }
+        try await mapErrors {
+            try await self.withConnection { connection in
+                try await Self.rows(try await connection.query(Self.query(sql), logger: self.logger))
+            }
+        }
     }
 
     func write(_ sql: SQL) async throws -> [SQLRow] { try await read(sql) }
 
     func execute(_ sql: SQL) async throws -> Int {
-        try await Self.mapErrors {
-            try await self.client.withConnection { connection in
+        try await mapErrors {
+            try await self.withConnection { connection in
                 try await Connection(connection: connection, logger: self.logger, announced: nil, echoes: nil).execute(sql)
             }
         }
@@ -85,11 +90,16 @@ final class PostgresDatabase: SQLDatabase {
         let announced = Announced()
         let result: T
         do {
-            result = try await Self.mapErrors {
-                try await self.client.withTransaction(logger: self.logger) { connection in
-                    let executor = Connection(connection: connection, logger: self.logger, announced: announced, echoes: self.echoes)
-                    if let key { try await executor.execute("SELECT pg_advisory_xact_lock(\(key))") }
-                    return try await body(executor)
+            // `withConnection` returns only once the body has ended: the body does not outlive this call.
+            result = try await withoutActuallyEscaping(body) { body in
+                try await mapErrors {
+                    try await self.withConnection { connection in
+                        try await connection.withTransaction(logger: self.logger) { connection in
+                            let executor = Connection(connection: connection, logger: self.logger, announced: announced, echoes: self.echoes)
+                            if let key { try await executor.execute("SELECT pg_advisory_xact_lock(\(key))") }
+                            return try await body(executor)
+                        }
+                    }
                 }
             }
         } catch {
@@ -106,9 +116,65 @@ final class PostgresDatabase: SQLDatabase {
         return result
     }
 
+    /// Runs `body` on a pooled connection. While PostgreSQL is away the pool keeps retrying its connection for up
+    /// to a minute and a lease waits that long; a request is refused as `StoreError.unavailable` instead when no
+    /// connection is leased within `StoreError.leaseDeadline`. Either the lease or the deadline wins, never both: a
+    /// body that starts has its whole answer awaited, so nothing it commits goes unreported.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let race = LeaseRace()
+        return try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
+            group.addTask {
+                do {
+                    return .finished(try await self.client.withConnection { connection in
+                        guard race.claim(.leased) else { throw StoreError.unavailable("no database connection in time") }
+                        return try await body(connection)
+                    })
+                } catch where !race.isLeased {
+                    // The pool could not connect (its own errors, a circuit breaker among them, are not PSQLErrors).
+                    throw StoreError.unavailable("database connection failed")
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: StoreError.leaseDeadline)
+                return .deadline
+            }
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .finished(let value):
+                    group.cancelAll()
+                    return value
+                case .deadline where race.claim(.timedOut):
+                    group.cancelAll()
+                    throw StoreError.unavailable("no database connection in time")
+                case .deadline:
+                    continue
+                }
+            }
+            throw StoreError.unavailable("no database connection")
+        }
+    }
+
+    private enum LeaseOutcome<T: Sendable>: Sendable {
+        case finished(T)
+        case deadline
+    }
+
+    /// Who came first: the connection or the deadline.
+    private final class LeaseRace: Sendable {
+        enum Winner: UInt8 { case none = 0, leased, timedOut }
+        private let winner = Atomic<UInt8>(Winner.none.rawValue)
+        var isLeased: Bool { winner.load(ordering: .acquiring) == Winner.leased.rawValue }
+        /// True when `who` is the first to claim.
+        func claim(_ who: Winner) -> Bool {
+            winner.compareExchange(expected: Winner.none.rawValue, desired: who.rawValue, ordering: .acquiringAndReleasing).exchanged
+        }
+    }
+
     func close() async throws {
-        listener.cancel()
-        await listener.value
+        if let listener = listener.withLock({ $0 }) {
+            listener.cancel()
+            await listener.value
+        }
         runner.cancel()
         await runner.value
     }
@@ -183,19 +249,39 @@ final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// unique_violation (SQLSTATE 23505) is `StoreError.conflict`; errors of a transaction's body come back as
-    /// they were thrown.
-    private static func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+    /// Errors of a transaction's body come back as they were thrown, database errors as `mapped` says.
+    /// Tells the change feed whether the database answered (see `ChangeFeed.setStoreAway`).
+    private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        let failure: any Error
         do {
-            return try await body()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw StoreError.conflict(error.serverInfo?[.message] ?? "unique constraint")
+            let result = try await body()
+            changes.setStoreAway(false)
+            return result
         } catch let error as PostgresTransactionError {
-            if let inner = error.closureError as? PSQLError, inner.serverInfo?[.sqlState] == "23505" {
-                throw StoreError.conflict(inner.serverInfo?[.message] ?? "unique constraint")
+            failure = Self.mapped(error.closureError ?? error.beginError ?? error.commitError ?? error)
+        } catch {
+            failure = Self.mapped(error)
+        }
+        if case StoreError.unavailable = failure { changes.setStoreAway(true) }
+        throw failure
+    }
+
+    /// unique_violation (23505) is a conflict; a lost or refused connection, a server shutting down or starting
+    /// (SQLSTATE classes 08, 57P and 53) are `StoreError.unavailable`. A commit whose
+    /// connection was lost may or may not have happened: that too is answered as unavailable (retry), never as done.
+    static func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case let error as PSQLError:
+            guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
+                return StoreError.unavailable("database connection failed")
             }
-            if let inner = error.closureError { throw inner }
-            throw error
+            if state == "23505" { return StoreError.conflict(error.serverInfo?[.message] ?? "unique constraint") }
+            if state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") {
+                return StoreError.unavailable("database is not accepting queries")
+            }
+            return error
+        default:
+            return error
         }
     }
 

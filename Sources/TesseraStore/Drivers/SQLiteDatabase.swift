@@ -123,13 +123,18 @@ final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    /// SQLite's uniqueness failures are `StoreError.conflict`.
+    /// SQLite's uniqueness failures are `StoreError.conflict`; a full disk, a read-only or unopenable file, an I/O
+    /// error and a write lock held past the busy timeout are `StoreError.unavailable` (the transaction rolled back).
     private static func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as DatabaseError
             where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw StoreError.conflict(error.message ?? "unique constraint")
+        } catch let error as DatabaseError where unavailable.contains(error.resultCode) {
+            throw StoreError.unavailable("the database file cannot be written now")
         }
     }
+
+    private static let unavailable: [ResultCode] = [.SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_NOMEM]
 }
