@@ -129,6 +129,47 @@ import TesseraStore
     }
 
     @Test(arguments: StoreKind.allCases)
+    func rotationSpendsAndStoresTheSuccessorTogetherOrNeither(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        let site = try await Self.siteWithUsers(store, host: "rotate.example")
+        let family = UUID()
+        let at = Self.epoch.addingTimeInterval(10)
+        func token(_ hash: String, family: UUID = family) -> RefreshToken {
+            RefreshToken(hash: hash, familyID: family, siteID: site.id, userID: 1, clientID: "client", scope: "openid",
+                         authTime: 1_800_000_000, createdAt: Self.epoch, expiresAt: Self.epoch.addingTimeInterval(3600))
+        }
+        try await store.insertRefreshToken(token("r1"))
+        guard case .spent(let spent) = try await store.rotateRefreshToken(spending: "r1", at: at, successor: token("r2")) else {
+            Issue.record("an unspent token rotates"); return
+        }
+        #expect(spent == token("r1"))
+        #expect(try await store.refreshToken(hash: "r1") == nil)
+        #expect(try await store.refreshToken(hash: "r2") == token("r2"))
+        // A second rotation of r1 finds it spent and stores nothing.
+        guard case .alreadySpent = try await store.rotateRefreshToken(spending: "r1", at: at, successor: token("r3")) else {
+            Issue.record("a spent token does not rotate again"); return
+        }
+        guard case .unknown = try await store.spendRefreshToken(hash: "r3", at: at) else { Issue.record("no successor for a replay"); return }
+        guard case .unknown = try await store.rotateRefreshToken(spending: "nothing", at: at, successor: token("r4")) else {
+            Issue.record("unknown is unknown"); return
+        }
+        guard case .unknown = try await store.spendRefreshToken(hash: "r4", at: at) else { Issue.record("no successor for an unknown token"); return }
+        try await store.revokeRefreshFamily(family)
+        guard case .revoked = try await store.rotateRefreshToken(spending: "r2", at: at, successor: token("r5")) else {
+            Issue.record("a revoked token does not rotate"); return
+        }
+        guard case .unknown = try await store.spendRefreshToken(hash: "r5", at: at) else { Issue.record("no successor for a revoked token"); return }
+        // A successor that cannot be stored (its hash is taken) leaves the spent token unspent: all or nothing.
+        let other = UUID()
+        try await store.insertRefreshToken(token("s1", family: other))
+        try await store.insertRefreshToken(token("taken", family: other))
+        await #expect(throws: StoreError.self) {
+            _ = try await store.rotateRefreshToken(spending: "s1", at: at, successor: token("taken", family: other))
+        }
+        #expect(try await store.refreshToken(hash: "s1") == token("s1", family: other))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func aClientsRefreshTokensForAUserAreRevokedTogether(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }
         let site = try await Self.siteWithUsers(store, host: "grant.example")

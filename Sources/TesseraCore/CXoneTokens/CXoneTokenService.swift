@@ -101,7 +101,7 @@ public final class CXoneTokenService: Sendable {
     /// sign-in it came from, so that signing out ends it.
     public func issue(user: User, site: Site, clientID: String?, scope: String = "openid", authTime: Int64? = nil, nonce: String? = nil,
                       family: UUID = UUID(), refresh: Bool = true, firstHand: Bool = false, expiresBy: Int64? = nil,
-                      signInSession: String? = nil) async throws -> IssuedTokens {
+                      signInSession: String? = nil, rotating spent: String? = nil) async throws -> IssuedTokens {
         let key = try await keyRing.signingKey(site: site.id)
         let issuedAt = now()
         let iat = Int64(issuedAt.timeIntervalSince1970)
@@ -136,11 +136,16 @@ public final class CXoneTokenService: Sendable {
         var refreshToken: String?
         if refresh {
             let raw = Base64URL.encode(Secrets.randomBytes(32))
-            try await grants.insertRefreshToken(RefreshToken(
+            let record = RefreshToken(
                 hash: refreshHash(raw), familyID: family, siteID: site.id, userID: user.id, clientID: clientID, scope: scope,
                 authTime: authTime ?? iat, createdAt: issuedAt, expiresAt: Date(timeIntervalSince1970: TimeInterval(iat + lifetimes.refresh)),
                 firstHand: firstHand, signInSession: signInSession, issuedMillis: issuedMillis
-            ))
+            )
+            if let spent {
+                try await settleRotation(try await grants.rotateRefreshToken(spending: spent, at: issuedAt, successor: record))
+            } else {
+                try await grants.insertRefreshToken(record)
+            }
             refreshToken = raw
         }
         return IssuedTokens(accessToken: accessToken, idToken: idToken, refreshToken: refreshToken, expiresIn: lifetimes.access,
@@ -194,38 +199,53 @@ public final class CXoneTokenService: Sendable {
     public func refresh(_ raw: String, site: Site, clientID: String?) async throws(OAuthError) -> IssuedTokens {
         let invalid = OAuthError.invalidGrant("refresh token is invalid, expired or revoked")
         guard !raw.isEmpty, raw.utf8.count <= 512 else { throw invalid }
-        // Whose it is, before spending it: a request naming another client is refused and leaves the token as it was
-        // (only a spent token presented again is a theft signal).
+        let hash = refreshHash(raw)
+        // Read, not spent: the token is spent in the same transaction that stores its successor (`issue(rotating:)`),
+        // so no crash or failure in between can leave a client with a spent token and nothing in its place. A request
+        // naming another client is refused and leaves the token as it was (only a spent token presented again is a
+        // theft signal).
         let holder: RefreshToken?
-        do { holder = try await grants.refreshToken(hash: refreshHash(raw)) } catch { throw OAuthError.serverError(error) }
-        if let owner = holder?.clientID, owner != clientID { throw OAuthError.invalidGrant("refresh token was issued to another client") }
-        let outcome: SpendOutcome<RefreshToken>
-        do { outcome = try await grants.spendRefreshToken(hash: refreshHash(raw), at: now()) } catch { throw OAuthError.serverError(error) }
-        switch outcome {
-        case .unknown, .revoked:
-            throw invalid
-        case .alreadySpent(let token):
-            try? await endSession(family: token.familyID, site: token.siteID)
-            throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is revoked")
-        case .spent(let token):
-            guard token.siteID == site.id, token.expiresAt > now() else { throw invalid }
-            guard token.clientID == nil || token.clientID == clientID else { throw OAuthError.invalidGrant("refresh token was issued to another client") }
-            do {
-                guard let user = try await directory.user(site: site.id, id: token.userID), user.status == .active, !user.isAnonymous else {
-                    throw invalid
-                }
-                // A password change or a deactivation since this token was issued ended its session.
-                guard token.issuedMillis >= user.tokensValidAfter else {
-                    try? await endSession(family: token.familyID, site: token.siteID)
-                    throw invalid
-                }
-                return try await issue(user: user, site: site, clientID: token.clientID, scope: token.scope, authTime: token.authTime,
-                                       family: token.familyID, firstHand: token.firstHand, signInSession: token.signInSession)
-            } catch let error as OAuthError {
+        do { holder = try await grants.refreshToken(hash: hash) } catch { throw OAuthError.serverError(error) }
+        guard let token = holder else {
+            // Unknown, revoked or spent: spending (which changes nothing then) says which.
+            do { try await settleRotation(try await grants.spendRefreshToken(hash: hash, at: now())) } catch let error as OAuthError {
                 throw error
             } catch {
                 throw OAuthError.serverError(error)
             }
+            throw invalid
+        }
+        guard token.clientID == nil || token.clientID == clientID else { throw OAuthError.invalidGrant("refresh token was issued to another client") }
+        guard token.siteID == site.id, token.expiresAt > now() else { throw invalid }
+        do {
+            guard let user = try await directory.user(site: site.id, id: token.userID), user.status == .active, !user.isAnonymous else {
+                throw invalid
+            }
+            // A password change or a deactivation since this token was issued ended its session.
+            guard token.issuedMillis >= user.tokensValidAfter else {
+                try? await endSession(family: token.familyID, site: token.siteID)
+                throw invalid
+            }
+            return try await issue(user: user, site: site, clientID: token.clientID, scope: token.scope, authTime: token.authTime,
+                                   family: token.familyID, firstHand: token.firstHand, signInSession: token.signInSession, rotating: hash)
+        } catch let error as OAuthError {
+            throw error
+        } catch {
+            throw OAuthError.serverError(error)
+        }
+    }
+
+    /// What spending a refresh token found, as the token endpoint answers it: spent now is the only success; spent
+    /// before is a replay, which ends the whole session.
+    private func settleRotation(_ outcome: SpendOutcome<RefreshToken>) async throws {
+        switch outcome {
+        case .spent:
+            return
+        case .unknown, .revoked:
+            throw OAuthError.invalidGrant("refresh token is invalid, expired or revoked")
+        case .alreadySpent(let token):
+            try? await endSession(family: token.familyID, site: token.siteID)
+            throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is revoked")
         }
     }
 

@@ -13,6 +13,10 @@ public protocol GrantStore: Sendable {
     func insertRefreshToken(_ token: RefreshToken) async throws
     /// Marks the token spent at `at` unless it already was, atomically, and says which it was.
     func spendRefreshToken(hash: String, at: Date) async throws -> SpendOutcome<RefreshToken>
+    /// Spends a token and stores its successor in one transaction: the successor is stored only when the token was
+    /// spent now, and a spent token always has its successor stored (a crash between the two cannot strand a
+    /// session).
+    func rotateRefreshToken(spending hash: String, at: Date, successor: RefreshToken) async throws -> SpendOutcome<RefreshToken>
     /// A token that is neither spent nor revoked, without spending it.
     func refreshToken(hash: String) async throws -> RefreshToken?
     /// Revokes every refresh token of a family.

@@ -28,6 +28,25 @@ extension SQLStore: GrantStore {
     // MARK: Refresh tokens
 
     public func insertRefreshToken(_ t: RefreshToken) async throws {
+        try await Self.insertRefreshToken(t, on: db)
+    }
+
+    public func rotateRefreshToken(spending hash: String, at: Date, successor: RefreshToken) async throws -> SpendOutcome<RefreshToken> {
+        try await db.transaction { tx in
+            let spent = try await tx.write("""
+                UPDATE refresh_tokens SET used_at = \(at) WHERE token_hash = \(hash) AND used_at IS NULL AND NOT revoked RETURNING *
+                """)
+            if let row = spent.first {
+                try await Self.insertRefreshToken(successor, on: tx)
+                return .spent(try Self.refreshToken(row))
+            }
+            guard let row = try await tx.readOne("SELECT * FROM refresh_tokens WHERE token_hash = \(hash)") else { return .unknown }
+            if try row.bool("revoked") { return .revoked }
+            return .alreadySpent(try Self.refreshToken(row))
+        }
+    }
+
+    private static func insertRefreshToken(_ t: RefreshToken, on db: any SQLExecutor) async throws {
         try await db.execute("""
             INSERT INTO refresh_tokens (token_hash, family_id, site_id, user_id, client_id, scope, auth_time, created_at, expires_at, first_hand,
                                         sign_in_session, issued_ms)
