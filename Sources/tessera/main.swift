@@ -11,7 +11,8 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "API-token and OAuth 2.0 / OpenID Connect server.",
-        subcommands: [Serve.self, SiteCommand.self, AppCommand.self, KeysCommand.self, UserCommand.self, IdentityProviderCommand.self]
+        subcommands: [Serve.self, SiteCommand.self, AppCommand.self, KeysCommand.self, UserCommand.self, IdentityProviderCommand.self,
+                      Backup.self, Restore.self]
     )
 }
 
@@ -573,5 +574,45 @@ struct IdentityProviderCommand: AsyncParsableCommand {
                 print("\(link.issuer)\t\(link.subject)\t\(link.userID)")
             }
         }
+    }
+}
+
+/// The SQLite store's file in a data directory.
+func storeFile(_ dataDirectory: String) -> String { (dataDirectory as NSString).appendingPathComponent("tessera.sqlite") }
+
+/// What a SQLite-only command says when the store is PostgreSQL.
+let useThePostgresTools = "the store is PostgreSQL: back it up with pg_dump and restore with pg_restore (see README, Backups)"
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the SQLite store to a new file, safely while the server runs (the master key is not in it).")
+    @Option(help: "The file to write (must not exist).") var to: String
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        guard store.resolvedDatabaseURL == nil else { throw ValidationError(useThePostgresTools) }
+        try SQLiteBackup.copy(from: storeFile(store.resolvedDataDir), to: to)
+        print("backed up to \(to); keep the master key (TESSERA_MASTER_KEY or master.key in the data directory) apart from it:")
+        print("the backup cannot be read without it, nor restored to a working server")
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a backup into a data directory that has no store yet.")
+    @Option(help: "The backup file.") var from: String
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        guard store.resolvedDatabaseURL == nil else { throw ValidationError(useThePostgresTools) }
+        let directory = store.resolvedDataDir
+        let destination = storeFile(directory)
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw ValidationError("\(destination) exists: restore into a data directory without a store (move the old one away first)")
+        }
+        try SQLiteBackup.verify(from)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try SQLiteBackup.copy(from: from, to: destination)
+        print("restored into \(destination); start the server with the master key the backup was made under")
     }
 }
