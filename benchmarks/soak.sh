@@ -12,9 +12,10 @@
 #
 # Load comes from benchmarks/soak_driver.py (open loop, standard library only); its header says why not wrk.
 # Server pinned to core 0, driver to core 1 (common.sh); SQLite in a fresh data directory, or PostgreSQL with
-# TESSERA_DATABASE_URL naming an empty database. Samples (RSS, CPU every 5 s) and summary.json go to SOAK_OUT
+# TESSERA_DATABASE_URL naming an empty database (its processes are not pinned and not sampled: their CPU shows under
+# "other processes", their memory not at all). Samples (RSS, CPU every 5 s) and summary.json go to SOAK_OUT
 # (default /tmp/tessera-soak-<time>).
-# Usage: [TESSERA_BENCH_BIN=…] [SOAK_RATE=… | BENCH_RATE=…] [SOAK_WEIGHTS='refresh=2,…'] benchmarks/soak.sh [seconds]
+# Usage: [TESSERA_BENCH_BIN=…] [SOAK_RATE=… | BENCH_RATE=…] [SOAK_WEIGHTS='refresh=2;bare /healthz=0;…'] [WARMUP=60] benchmarks/soak.sh [seconds]
 set -- "${1:-${DURATION:-600}}"
 source "$(dirname "$0")/common.sh"
 # The CXone access token made below lives an hour (the default lifetime) and is sent to the end.
@@ -80,8 +81,9 @@ echo "driving $rate req/s for $duration s ($note)"
 
 "${driver[@]}" soak "$rate" "$duration" "$server" "$out"
 # The first minute is the warm-up (caches, SQLite's page cache, the allocator's arenas); a shorter run (a trial)
-# takes its first half instead, and says so in the figures it prints.
-warmup=$(( duration >= 120 ? 60 : duration / 2 ))
+# takes its first half instead, and says so in the figures it prints. WARMUP=s moves it, for a cache known to fill
+# for longer (say so beside the figures).
+warmup=${WARMUP:-$(( duration >= 120 ? 60 : duration / 2 ))}
 status=0
 SOAK_RATE_NOTE=$note SOAK_CAPACITY=$capacity SOAK_BUILD=$build SOAK_STORE=$store \
     python3 benchmarks/soak_driver.py report "$out" "$warmup" | tee "$out/summary.txt" || status=$?
