@@ -24,8 +24,9 @@ def free_port():
 class Server:
     """A running `tessera serve` process."""
 
-    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True):
-        self.port = free_port()
+    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True, port=None):
+        # `port` lets a test start a new process where a stopped one listened (a restart behind a load balancer).
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="tessera-interop-")
         self.env = dict(os.environ)
