@@ -305,23 +305,27 @@ def test_sigkill_under_load_loses_no_answered_token(kind, tmp_path):
 # A deployment: several instances on one PostgreSQL behind nginx
 
 
-def balancer_conf(listen_port, ports):
+def balancer_conf(listen_port, ports, keepalive=False):
     """nginx as a plain round-robin load balancer in front of the instances.
 
     `max_fails=0` keeps every instance in the rotation even while it restarts: a request nginx cannot connect with
     goes to the next instance (`proxy_next_upstream error timeout`, nginx's default, said here on purpose). Nginx
     never resends a request it already sent (a POST could be a spent refresh token), so what it retries never
-    reached Tessera. `X-Upstream` tells the client which instance(s) nginx tried."""
+    reached Tessera. With `keepalive`, nginx reuses its connections to the instances (HTTP/1.1), as production
+    configurations do: an instance that shuts down must then not close a connection under a request nginx is
+    sending on it. `X-Upstream` tells the client which instance(s) nginx tried."""
     upstreams = "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for port in ports)
+    pool = "    keepalive 8;\n" if keepalive else ""
+    reuse = '        proxy_http_version 1.1;\n        proxy_set_header Connection "";\n' if keepalive else ""
     return f"""upstream tessera {{
 {upstreams}
-}}
+{pool}}}
 server {{
     listen 127.0.0.1:{listen_port};
     location / {{
         proxy_pass http://tessera;
         proxy_set_header Host $http_host;
-        proxy_next_upstream error timeout;
+{reuse}        proxy_next_upstream error timeout;
         proxy_connect_timeout 2s;
         proxy_read_timeout 60s;
         add_header X-Upstream $upstream_addr always;
@@ -333,7 +337,7 @@ server {{
 class Deployment:
     """`count` instances on one PostgreSQL database, with one master key and public URL, behind nginx."""
 
-    def __init__(self, count, database_url, directory):
+    def __init__(self, count, database_url, directory, keepalive=False):
         self.database_url, self.directory = database_url, str(directory)
         self.env = deployment_env()
         self.instances, self.nginx = [], None
@@ -343,7 +347,7 @@ class Deployment:
             for instance in self.instances:
                 instance.wait_ready(timeout=60)
             self.nginx = Nginx(data_dir(directory, "nginx"),
-                               lambda port: balancer_conf(port, [s.port for s in self.instances]))
+                               lambda port: balancer_conf(port, [s.port for s in self.instances], keepalive))
         except BaseException:
             self.close()
             raise
@@ -632,10 +636,10 @@ class LoadThroughNginx(threading.Thread):
             self.tokens()
 
 
-@pytest.fixture
-def pair(tmp_path):
+@pytest.fixture(params=[False, True], ids=["nginx-connection-per-request", "nginx-keepalive"])
+def pair(request, tmp_path):
     with postgres_database() as url:
-        d = Deployment(2, url, tmp_path)
+        d = Deployment(2, url, tmp_path, keepalive=request.param)
         try:
             d.people = People(d)
             yield d
