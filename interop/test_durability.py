@@ -17,7 +17,6 @@ import concurrent.futures
 import json
 import math
 import os
-import re
 import secrets
 import subprocess
 import threading
@@ -222,8 +221,8 @@ class IssuanceClient(threading.Thread):
                 else:
                     self.wrong.append(f"{operation}: {type(error).__name__} while the server ran")
                 return  # the server is gone: this client's load is over
-            except AssertionError as error:  # PageClient's checks of the authorization pages
-                self.wrong.append(f"{operation}: {redact(str(error))[:400]}")
+            except (AssertionError, KeyError, ValueError) as error:  # PageClient's checks, an answer's shape
+                self.wrong.append(f"{operation}: {type(error).__name__} {redact(str(error))[:400]}")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
@@ -309,9 +308,9 @@ def balancer_conf(listen_port, ports, keepalive=False):
     """nginx as a plain round-robin load balancer in front of the instances.
 
     `max_fails=0` keeps every instance in the rotation even while it restarts: a request nginx cannot connect with
-    goes to the next instance (`proxy_next_upstream error timeout`, nginx's default, said here on purpose). Nginx
-    never resends a request it already sent (a POST could be a spent refresh token), so what it retries never
-    reached Tessera. With `keepalive`, nginx reuses its connections to the instances (HTTP/1.1), as production
+    goes to the next instance (`proxy_next_upstream error timeout`, nginx's default, said here on purpose). Without
+    `non_idempotent`, nginx does not pass a POST on once it has sent it (it could be a refresh token the instance
+    spent), so a POST that reached a dying instance and got no answer comes back as a 502. With `keepalive`, nginx reuses its connections to the instances (HTTP/1.1), as production
     configurations do: an instance that shuts down must then not close a connection under a request nginx is
     sending on it. `X-Upstream` tells the client which instance(s) nginx tried."""
     upstreams = "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for port in ports)
