@@ -24,8 +24,10 @@ def free_port():
 class Server:
     """A running `tessera serve` process."""
 
-    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True, log_dir=None):
-        self.port = free_port()
+    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True, log_dir=None, port=None):
+        # `port` lets a test start a new process where a stopped one listened (a restart behind a load balancer);
+        # `log_dir` keeps the log off a data directory that a test fills up or makes read-only.
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="tessera-interop-")
         self.env = dict(os.environ)
