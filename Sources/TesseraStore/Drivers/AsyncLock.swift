@@ -20,6 +20,9 @@ actor AsyncLock {
         }
     }
 
+    /// Whether someone waits for the lock now (asked by its holder).
+    var isContended: Bool { !waiters.isEmpty }
+
     /// Runs `body` holding the lock.
     nonisolated func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await acquire()
