@@ -3,7 +3,7 @@ import Foundation
 /// A small, strict XML reader for request bodies: elements, attributes, text, CDATA, comments and the predefined
 /// and numeric entities. DOCTYPE (and so any entity definition or external reference) is refused outright, and
 /// depth and element count are capped, so a body cannot make parsing expensive.
-struct DekiXMLReader {
+package struct DekiXMLReader {
     static let maxDepth = 32
     static let maxElements = 10_000
 
@@ -11,7 +11,7 @@ struct DekiXMLReader {
     private var index = 0
     private var elements = 0
 
-    static func parse(_ data: [UInt8]) throws(DekiParseError) -> DekiNode {
+    package static func parse(_ data: [UInt8]) throws(DekiParseError) -> DekiNode {
         var reader = DekiXMLReader(bytes: data)
         return try reader.document()
     }
