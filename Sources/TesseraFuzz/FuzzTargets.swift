@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCrypto
 
 /// A fuzz target: a parser family fed arbitrary bytes, with valid inputs to start from.
 struct FuzzTarget: Sendable {
@@ -59,6 +60,24 @@ enum FuzzTargets {
 /// A failed invariant: a defect in the parser, reported by libFuzzer as a crash (the message says which).
 func invariant(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
     if !condition() { fatalError("invariant failed: " + message()) }
+}
+
+/// JSON values alike, numbers within a relative 1e-12: Foundation's reader is not correctly rounded for long
+/// numerals (it reads 175000000175000001750003600 and its shortest form 1.7500000017500002e+26 a few ulps apart), so
+/// exact equality of a number written and read again would test Foundation, not Tessera. Strings, keys, booleans,
+/// nulls and the shape must be exact.
+func sameJSON(_ a: JSONValue, _ b: JSONValue) -> Bool {
+    switch (a, b) {
+    case (.number(let x), .number(let y)): return x == y || abs(x - y) <= 1e-12 * max(abs(x), abs(y))
+    case (.array(let xs), .array(let ys)): return xs.count == ys.count && zip(xs, ys).allSatisfy(sameJSON)
+    case (.object(let xs), .object(let ys)): return sameJSON(xs, ys)
+    default: return a == b
+    }
+}
+
+func sameJSON(_ a: [String: JSONValue], _ b: [String: JSONValue]?) -> Bool {
+    guard let b, a.count == b.count else { return false }
+    return a.allSatisfy { key, value in b[key].map { sameJSON(value, $0) } ?? false }
 }
 
 extension Array where Element == UInt8 {
