@@ -250,7 +250,7 @@ public final class RegistrationService: Sendable {
     }
 
     /// Absolute URLs without a fragment: https anywhere, http only on a loopback host (native and local apps).
-    static func checkedURIs(_ uris: [String], what: String) throws(ServiceError) -> [String] {
+    package static func checkedURIs(_ uris: [String], what: String) throws(ServiceError) -> [String] {
         guard uris.count <= 50 else { throw .invalidInput("at most 50 \(what)s") }
         for uri in uris {
             guard RedirectTarget.isClean(uri), let parts = URLComponents(string: uri), let scheme = parts.scheme?.lowercased(),
@@ -263,12 +263,12 @@ public final class RegistrationService: Sendable {
         return uris
     }
 
-    static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
     }
 
     /// `scheme://host[:port]`, as browsers send `Origin`; stored in lower case.
-    static func checkedOrigin(_ origin: String) throws(ServiceError) -> String {
+    package static func checkedOrigin(_ origin: String) throws(ServiceError) -> String {
         let lowered = origin.lowercased()
         guard lowered.utf8.count <= 512, let parts = URLComponents(string: lowered), let scheme = parts.scheme, scheme == "https" || scheme == "http",
               parts.host?.isEmpty == false, parts.path.isEmpty, parts.query == nil, parts.fragment == nil, parts.user == nil

@@ -72,7 +72,7 @@ public struct OAuthClient: Sendable {
         }
     }
 
-    static func isOnHosts(_ uri: String, _ hosts: [HostPattern]) -> Bool {
+    package static func isOnHosts(_ uri: String, _ hosts: [HostPattern]) -> Bool {
         guard uri.utf8.count <= 2048, let parts = URLComponents(string: uri), parts.fragment == nil, parts.user == nil,
               let scheme = parts.scheme?.lowercased(), let host = parts.host?.lowercased(),
               scheme == "https" || (scheme == "http" && RegistrationService.isLoopback(host))

@@ -8,7 +8,7 @@ import TesseraCrypto
 /// Reading and writing the CXone wire format: JSON answers, OAuth error bodies, and request bodies that may be
 /// JSON or form-encoded whatever their declared content type (NICE's own SDK posts form bodies labelled
 /// application/json).
-enum CXoneIO {
+package enum CXoneIO {
     /// RFC 6749 §5.1: token answers must not be cached.
     static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
 
@@ -56,8 +56,12 @@ enum CXoneIO {
     /// given twice is refused (RFC 6749 §3.2).
     static func parameters(_ request: Request) async throws -> [String: String] {
         var buffer = try await request.body.collect(upTo: Limits.maxBodyBytes)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        let mediaType = request.headers[.contentType].map(Self.mediaType)
+        return try parameters(body: buffer.readBytes(length: buffer.readableBytes) ?? [], contentType: request.headers[.contentType])
+    }
+
+    /// The parameters of a body already read, by its Content-Type (the bytes and the header are all it depends on).
+    package static func parameters(body bytes: [UInt8], contentType: String?) throws -> [String: String] {
+        let mediaType = contentType.map(Self.mediaType)
         switch mediaType {
         case nil, "application/json", "application/x-www-form-urlencoded", "text/plain": break
         case let other?: throw UnsupportedMediaType(mediaType: String(other.prefix(64)))
@@ -79,14 +83,14 @@ enum CXoneIO {
 
     /// The media type of a Content-Type value, lower case, without parameters or surrounding spaces (on bytes:
     /// Foundation's trimming showed in profiles of the introspection endpoint).
-    static func mediaType(_ contentType: String) -> String {
+    package static func mediaType(_ contentType: String) -> String {
         let bytes = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
         let trimmed = bytes.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
         return String(decoding: trimmed.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// application/x-www-form-urlencoded: `+` is a space, `%XX` a byte; invalid escapes are refused.
-    static func form(_ bytes: [UInt8]) throws -> [String: String] {
+    package static func form(_ bytes: [UInt8]) throws -> [String: String] {
         var result: [String: String] = [:]
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
@@ -100,7 +104,7 @@ enum CXoneIO {
         return result
     }
 
-    static func formDecode(_ bytes: ArraySlice<UInt8>) -> String? {
+    package static func formDecode(_ bytes: ArraySlice<UInt8>) -> String? {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex

@@ -3,9 +3,9 @@ import TesseraCore
 import TesseraCrypto
 
 /// HTTP Basic credentials (RFC 7617), parsed strictly.
-enum BasicCredentials {
+package enum BasicCredentials {
     /// `Basic base64(username:password)`, read on bytes (clients of the introspection endpoint send it on every call).
-    static func parse(_ header: String) throws -> (username: String, password: String) {
+    package static func parse(_ header: String) throws -> (username: String, password: String) {
         let bytes = Array(header.utf8)
         guard bytes.count <= Limits.maxCredentialBytes else { throw ServiceError.invalidInput("Authorization header too long") }
         guard bytes.count > 6, bytes[..<6].map({ $0 | 0x20 }).elementsEqual("basic ".utf8), !bytes[6...].contains(0x20) else {

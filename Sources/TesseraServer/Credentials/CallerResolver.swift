@@ -29,7 +29,7 @@ import TesseraCrypto
 ///
 /// A credential that is present but does not verify is refused and audited; the resolver never falls through
 /// to a weaker credential or to anonymous.
-struct CallerResolver: Sendable {
+package struct CallerResolver: Sendable {
     let services: Services
     static let dekiToken = HTTPField.Name("X-Deki-Token")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
@@ -180,7 +180,7 @@ struct CallerResolver: Sendable {
     }
 
     /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.
-    static func bearerToken(_ header: String) -> String? {
+    package static func bearerToken(_ header: String) -> String? {
         let bytes = header.utf8
         guard bytes.count > 7, bytes.prefix(7).map({ $0 | 0x20 }).elementsEqual("bearer ".utf8) else { return nil }
         let token = bytes.dropFirst(7)
@@ -192,7 +192,7 @@ struct CallerResolver: Sendable {
 
     /// Auth tokens never contain a dot; anything with one is read as a JWT, so a truncated or padded JWT gets the
     /// JWT's own "Unable to parse JWT token" rather than an auth-token error.
-    static func looksLikeJWT(_ token: String) -> Bool {
+    package static func looksLikeJWT(_ token: String) -> Bool {
         token.utf8.contains(UInt8(ascii: "."))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads a deki JSON body (the inverse of the deki mapping) into a node named `root`.
-enum DekiJSONReader {
-    static func parse(_ data: [UInt8], root: String) throws(DekiParseError) -> DekiNode {
+package enum DekiJSONReader {
+    package static func parse(_ data: [UInt8], root: String) throws(DekiParseError) -> DekiNode {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(data), options: [])

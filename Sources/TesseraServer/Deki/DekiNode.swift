@@ -1,10 +1,10 @@
 /// An element of a deki document: the XML shape every `/@api/deki` response is built as, and the shape
 /// request bodies (XML or deki JSON) are read into. Rendering to XML or to deki JSON happens in one place.
-struct DekiNode: Sendable, Equatable {
-    var name: String
-    var attributes: [(String, String)]
-    var children: [DekiNode]
-    var text: String?
+package struct DekiNode: Sendable, Equatable {
+    package var name: String
+    package var attributes: [(String, String)]
+    package var children: [DekiNode]
+    package var text: String?
 
     init(_ name: String, attributes: [(String, String)] = [], text: String? = nil, children: [DekiNode] = []) {
         self.name = name
@@ -13,7 +13,7 @@ struct DekiNode: Sendable, Equatable {
         self.text = text
     }
 
-    static func == (a: DekiNode, b: DekiNode) -> Bool {
+    package static func == (a: DekiNode, b: DekiNode) -> Bool {
         a.name == b.name && a.text == b.text && a.children == b.children
             && a.attributes.map(\.0) == b.attributes.map(\.0) && a.attributes.map(\.1) == b.attributes.map(\.1)
     }
@@ -26,7 +26,7 @@ struct DekiNode: Sendable, Equatable {
     // MARK: XML
 
     /// The document as XML with a declaration.
-    var xmlDocument: String {
+    package var xmlDocument: String {
         var out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
         writeXML(into: &out)
         return out
@@ -71,7 +71,7 @@ struct DekiNode: Sendable, Equatable {
     /// The document in deki's JSON mapping: the root element dropped, attributes as "@name", text as "#text",
     /// every value a string, a single child an object and repeated children an array, an empty element "".
     /// Attributes come first in document order, then children sorted by name (ordinal).
-    var dekiJSON: String {
+    package var dekiJSON: String {
         var out = ""
         Self.writeJSON(jsonValue, into: &out)
         return out

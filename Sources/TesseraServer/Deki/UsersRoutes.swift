@@ -4,7 +4,7 @@ import TesseraCore
 import TesseraCrypto
 
 /// `/@api/deki/users/...`: sign-in (`users/authenticate`), the current user, and user administration.
-struct UsersRoutes {
+package struct UsersRoutes {
     let services: Services
 
     static let base = "/@api/deki/users"
@@ -80,13 +80,18 @@ struct UsersRoutes {
     /// A redirect target is accepted when it is a path on this server or an absolute URL on one of the site's
     /// hosts or the public URL's host.
     private func safeRedirect(_ target: String, site: Site) throws -> String {
+        try Self.safeRedirect(target, publicURL: publicURL, hostnames: site.hostnames)
+    }
+
+    /// The check itself, on the target, the public URL and the site's host names only (the fuzz target calls it).
+    package static func safeRedirect(_ target: String, publicURL: String, hostnames: [String]) throws -> String {
         guard RedirectTarget.isClean(target) else { throw ServiceError.invalidInput("redirect is not a valid address") }
         if target.hasPrefix("/"), !target.hasPrefix("//") { return target }
         guard let url = URLComponents(string: target), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host.flatMap(Hostname.normalise)
         else { throw ServiceError.invalidInput("redirect is not a valid address") }
         let ownHost = URLComponents(string: publicURL)?.host.flatMap(Hostname.normalise)
-        guard host == ownHost || site.hostnames.contains(host) else {
+        guard host == ownHost || hostnames.contains(host) else {
             throw ServiceError.invalidInput("redirect must point to this site")
         }
         return target

@@ -7,7 +7,7 @@ import TesseraCrypto
 /// Server-rendered HTML: every page is a template rendered inside one layout with the site's branding, with the
 /// headers every page carries (never framed, never cached, no referrer, only nonce-bearing script and style), the
 /// session and CSRF cookies, and the parsing of form posts.
-enum Page {
+package enum Page {
     /// Refuses framing both ways (`X-Frame-Options` for old browsers, CSP `frame-ancestors` for current ones), runs
     /// only the script and styles that carry this response's nonce, loads images only from the site's logo origin,
     /// and is never stored by a cache.
@@ -73,8 +73,8 @@ enum Page {
 
     // MARK: Cookies
 
-    static let sessionCookie = "tessera_session"
-    static let csrfCookie = "tessera_csrf"
+    package static let sessionCookie = "tessera_session"
+    package static let csrfCookie = "tessera_csrf"
 
     static func sessionCookie(_ session: SignInSession, services: Services) -> Cookie {
         Cookie(name: sessionCookie, value: session.string, expires: Date(timeIntervalSince1970: TimeInterval(session.expires)), path: "/",
@@ -141,7 +141,7 @@ enum Page {
     // MARK: Parameters
 
     /// Name–value pairs of a query string or form body, in order, repeats kept; nil for invalid escapes.
-    static func pairs(_ bytes: some Collection<UInt8>) -> [(String, String)]? {
+    package static func pairs(_ bytes: some Collection<UInt8>) -> [(String, String)]? {
         var result: [(String, String)] = []
         for pair in Array(bytes).split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
@@ -152,7 +152,7 @@ enum Page {
     }
 
     /// The first value of each name (a repeated name keeps its first, as every form here reads it).
-    static func fields(_ pairs: [(String, String)]) -> [String: String] {
+    package static func fields(_ pairs: [(String, String)]) -> [String: String] {
         Dictionary(pairs, uniquingKeysWith: { first, _ in first })
     }
 
