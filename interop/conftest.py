@@ -24,7 +24,7 @@ def free_port():
 class Server:
     """A running `tessera serve` process."""
 
-    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True, log_dir=None, port=None):
+    def __init__(self, data_dir=None, database_url=None, env=None, extra_args=(), wait=True, log_dir=None, port=None, binary=None):
         # `port` lets a test start a new process where a stopped one listened (a restart behind a load balancer);
         # `log_dir` keeps the log off a data directory that a test fills up or makes read-only.
         self.port = port or free_port()
@@ -39,7 +39,7 @@ class Server:
         self.log_path = os.path.join(log_dir or self.data_dir, f"server-{self.port}.log")
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(
-            [BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *extra_args],
+            [binary or BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT, env=self.env,
         )
         if wait:  # wait=False lets a test start several servers at once, then call wait_ready() on each

@@ -336,8 +336,9 @@ server {{
 class Deployment:
     """`count` instances on one PostgreSQL database, with one master key and public URL, behind nginx."""
 
-    def __init__(self, count, database_url, directory, keepalive=False):
-        self.database_url, self.directory = database_url, str(directory)
+    def __init__(self, count, database_url, directory, keepalive=False, first_binary=None):
+        # `first_binary`: the build the first generation of instances runs (an older release, for a rolling upgrade).
+        self.database_url, self.directory, self.first_binary = database_url, str(directory), first_binary
         self.env = deployment_env()
         self.instances, self.nginx = [], None
         try:
@@ -353,7 +354,7 @@ class Deployment:
 
     def start(self, k, wait=True, port=None, generation=0):
         return Server(data_dir=data_dir(self.directory, f"instance-{k}-{generation}"), database_url=self.database_url,
-                      env=self.env, wait=wait, port=port)
+                      env=self.env, wait=wait, port=port, binary=self.first_binary if generation == 0 else None)
 
     def close(self):
         codes = [instance.stop() for instance in self.instances]
@@ -635,10 +636,18 @@ class LoadThroughNginx(threading.Thread):
             self.tokens()
 
 
-@pytest.fixture(params=[False, True], ids=["nginx-connection-per-request", "nginx-keepalive"])
+#: An older build (a previous release's `tessera`), for the rolling upgrade: not built by the test command.
+OLD_BIN = os.environ.get("TESSERA_OLD_BIN")
+
+
+@pytest.fixture(params=[(False, None), (True, None), (True, "upgrade")],
+                ids=["nginx-connection-per-request", "nginx-keepalive", "upgrade-from-TESSERA_OLD_BIN"])
 def pair(request, tmp_path):
+    keepalive, upgrade = request.param
+    if upgrade and not OLD_BIN:
+        pytest.skip("set TESSERA_OLD_BIN to an older build's tessera to test a rolling upgrade onto this one")
     with postgres_database() as url:
-        d = Deployment(2, url, tmp_path, keepalive=request.param)
+        d = Deployment(2, url, tmp_path, keepalive=keepalive, first_binary=OLD_BIN if upgrade else None)
         try:
             d.people = People(d)
             yield d
@@ -657,8 +666,9 @@ def test_rolling_restart_behind_nginx_loses_no_request(pair):
         for k in range(len(d.instances)):
             old = d.instances[k]
             # SIGTERM: the instance stops taking connections and drains what it has; nginx sends the rest to the
-            # other one meanwhile. The new process (same build, same database: its migrations are no-ops) takes the
-            # same port, so nginx needs no reload.
+            # other one meanwhile. The new process takes the same port, so nginx needs no reload. It runs this
+            # build: on the same build its migrations are no-ops; after TESSERA_OLD_BIN, the first new instance
+            # migrates the database while the other, old, instance goes on serving.
             code = old.stop()
             assert code == 0, f"SIGTERM exit code {code}:\n{tail(old)}"
             d.instances[k] = d.start(k, port=old.port, generation=1)

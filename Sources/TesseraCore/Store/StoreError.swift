@@ -13,6 +13,9 @@ public enum StoreError: Error, Sendable, Equatable {
 
     /// How long a request waits for a database connection before it is refused as `unavailable`.
     public static let leaseDeadline: Duration = .seconds(3)
+    /// The same wait once the store is known to be away (a connection has already failed or timed out): long enough
+    /// for a database that is back to hand one out, short enough that a second store call adds little to a refusal.
+    public static let awayLeaseDeadline: Duration = .milliseconds(500)
     /// The `Retry-After` seconds of a refusal because the store is unavailable.
     public static let retryAfterSeconds = 5
 

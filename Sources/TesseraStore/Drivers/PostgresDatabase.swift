@@ -50,6 +50,10 @@ final class PostgresDatabase: SQLDatabase {
                 if Task.isCancelled { break }
                 logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(type(of: error))"])
             }
+            // Until the probe answers, the database is taken to be away (memory serves): a lost listener is most
+            // often a database going down, and a request that reads through now would wait a whole lease deadline.
+            // If the database answers the probe (in milliseconds), caches read through until the listener is back.
+            changes.setStoreAway(true)
             changes.setLive(false)
             _ = try? await read("SELECT 1 AS one")
             try? await Task.sleep(for: .seconds(1))
@@ -119,7 +123,9 @@ final class PostgresDatabase: SQLDatabase {
     /// Runs `body` on a pooled connection. While PostgreSQL is away the pool keeps retrying its connection for up
     /// to a minute and a lease waits that long; a request is refused as `StoreError.unavailable` instead when no
     /// connection is leased within `StoreError.leaseDeadline`. Either the lease or the deadline wins, never both: a
-    /// body that starts has its whole answer awaited, so nothing it commits goes unreported.
+    /// body that starts has its whole answer awaited, so nothing it commits goes unreported. Once the store is known
+    /// to be away the wait is `StoreError.awayLeaseDeadline`: a request that needs the store twice (a read, then a
+    /// write) is refused within the first deadline and a short second one, not two whole ones.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let race = LeaseRace()
         return try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
@@ -135,7 +141,7 @@ final class PostgresDatabase: SQLDatabase {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: StoreError.leaseDeadline)
+                try? await Task.sleep(for: self.changes.isStoreAway ? StoreError.awayLeaseDeadline : StoreError.leaseDeadline)
                 return .deadline
             }
             while let outcome = try await group.next() {
