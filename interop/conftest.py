@@ -1,5 +1,7 @@
 """Fixtures that start real Tessera servers on free loopback ports, on SQLite or on the test PostgreSQL."""
 import json
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 import os
 import socket
 import subprocess
@@ -95,23 +97,29 @@ def server():
     s.stop()
 
 
-@pytest.fixture()
-def fresh_postgres_db():
-    """A new, empty PostgreSQL database for one test; yields its URL."""
+@contextmanager
+def postgres_database(prefix="interop_"):
+    """A new, empty PostgreSQL database made from TESSERA_TEST_POSTGRES_ADMIN_URL; yields its URL, drops it after."""
     admin_url = os.environ.get("TESSERA_TEST_POSTGRES_ADMIN_URL")
     if not admin_url:
         if os.environ.get("TESSERA_TEST_REQUIRE_POSTGRES"):
             pytest.fail("TESSERA_TEST_POSTGRES_ADMIN_URL is not set")
         pytest.skip("no test PostgreSQL (run ./scripts/test)")
-    name = "interop_" + uuid.uuid4().hex[:10]
-    base = admin_url.rsplit("/", 1)[0]
-    host_port = base.split("@", 1)[1]
-    host, port = host_port.split(":")
-    psql = ["psql", "-h", host, "-p", port, "-U", "tessera", "-d", "postgres", "-qc"]
-    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)
-    yield f"{base}/{name}"
-    # Tests stop their servers before this runs; FORCE ends any connection left over anyway.
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False, capture_output=True)
+    name = prefix + uuid.uuid4().hex[:10]
+    psql = ["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qc"]
+    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True, capture_output=True, timeout=60)
+    try:
+        yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+    finally:
+        # Every server is stopped before this runs; FORCE ends a connection a killed one might have left behind.
+        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True, timeout=60)
+
+
+@pytest.fixture()
+def fresh_postgres_db():
+    """A new, empty PostgreSQL database for one test; yields its URL."""
+    with postgres_database() as url:
+        yield url
 
 
 def deki_error_of(code, headers, body, status, message=None):

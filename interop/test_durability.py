@@ -24,13 +24,12 @@ import time
 import uuid
 from collections import Counter, deque
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 import pytest
 import requests
 
-from conftest import ADMIN_PASSWORD, BIN, Server
+from conftest import ADMIN_PASSWORD, BIN, Server, postgres_database
 from helpers import User, bearer, check, create_user, json_of, redact, secret, show, unique, wait_for
 from test_cxone_auth import ACCESS_KEY_TOKEN, TOKEN, create_app, create_key, cxone_session
 from test_gateway import Nginx
@@ -57,31 +56,12 @@ HONOURED_WITHIN = 2.0
 
 
 @contextmanager
-def postgres_database():
-    """A new, empty PostgreSQL database made from TESSERA_TEST_POSTGRES_ADMIN_URL; yields its URL, drops it after."""
-    admin_url = os.environ.get("TESSERA_TEST_POSTGRES_ADMIN_URL")
-    if not admin_url:
-        if os.environ.get("TESSERA_TEST_REQUIRE_POSTGRES"):
-            pytest.fail("TESSERA_TEST_POSTGRES_ADMIN_URL is not set")
-        pytest.skip("no test PostgreSQL (run ./scripts/test)")
-    name = "durability_" + uuid.uuid4().hex[:10]
-    psql = ["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qc"]
-    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True, capture_output=True, timeout=60)
-    parts = urlsplit(admin_url)
-    try:
-        yield urlunsplit(parts._replace(path="/" + name))
-    finally:
-        # Every server is stopped before this runs; FORCE ends a connection a killed one might have left behind.
-        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True, timeout=60)
-
-
-@contextmanager
 def store_for(kind):
     """None for SQLite (the data directory is the store), else a fresh PostgreSQL database's URL."""
     if kind == "sqlite":
         yield None
     else:
-        with postgres_database() as url:
+        with postgres_database("durability_") as url:
             yield url
 
 
@@ -384,7 +364,7 @@ class People:
 
 @pytest.fixture(scope="module", params=[2, 3], ids=["2-instances", "3-instances"])
 def deployment(request, tmp_path_factory):
-    with postgres_database() as url:
+    with postgres_database("durability_") as url:
         d = Deployment(request.param, url, tmp_path_factory.mktemp(f"deployment-{request.param}"))
         try:
             d.people = People(d)
@@ -646,7 +626,7 @@ def pair(request, tmp_path):
     keepalive, upgrade = request.param
     if upgrade and not OLD_BIN:
         pytest.skip("set TESSERA_OLD_BIN to an older build's tessera to test a rolling upgrade onto this one")
-    with postgres_database() as url:
+    with postgres_database("durability_") as url:
         d = Deployment(2, url, tmp_path, keepalive=keepalive, first_binary=OLD_BIN if upgrade else None)
         try:
             d.people = People(d)
@@ -695,7 +675,7 @@ def test_rolling_restart_behind_nginx_loses_no_request(pair):
 def test_instances_started_together_on_an_empty_database_all_come_up(count, tmp_path):
     """Each instance migrates an empty database and creates the default site at the same moment; the advisory locks
     must serialise them, so that all come up and share one site, one administrator and one signing key."""
-    with postgres_database() as url:
+    with postgres_database("durability_") as url:
         d = Deployment(count, url, tmp_path)  # raises with the server's output if one does not come up
         try:
             http = requests.Session()
