@@ -21,7 +21,6 @@ import secrets
 import subprocess
 import threading
 import time
-import uuid
 from collections import Counter, deque
 from contextlib import contextmanager
 
