@@ -31,6 +31,7 @@ import TesseraCrypto
 /// to a weaker credential or to anonymous.
 package struct CallerResolver: Sendable {
     let services: Services
+    let sessionIDs = SessionIDs()
     static let dekiToken = HTTPField.Name("X-Deki-Token")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
     static let authtokenHeader = HTTPField.Name("X-Authtoken")!
@@ -143,7 +144,7 @@ package struct CallerResolver: Sendable {
                 caller = Caller(site: site, user: try await services.accounts.anonymous(site: site), kind: .anonymous)
             }
             return ResolvedCaller(caller: caller, allowedOrigin: allowedOrigin, scope: scope,
-                                  sessionID: caller.isAnonymous ? nil : session.map { Self.sessionID($0, site: site) })
+                                  sessionID: caller.isAnonymous ? nil : session.map { sessionIDs.id(for: $0, site: site) })
         } catch let error as ServiceError {
             if case .unavailable = error { throw error }
             // The message may quote the request (an origin, a user name); the aggregate is per credential kind and
@@ -166,17 +167,6 @@ package struct CallerResolver: Sendable {
         if SameOrigin.holds(parsed, request: request, site: site, settings: services.settings) { return nil }
         guard token.allows(parsed) else { throw refused }
         return origin
-    }
-
-    /// `X-Deki-Session`: a stable, opaque identifier of the caller's session (its credential, or an access token's
-    /// session), as a UUID. A keyed hash: it reveals nothing of the credential it stands for.
-    static func sessionID(_ reference: String, site: Site) -> String {
-        let mac = Secrets.hmacSHA256(key: site.authTokenKey, message: Array(("x-deki-session|" + reference).utf8))
-        var bytes = Array(mac.prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x80
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
-                           bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).lowercasedString
     }
 
     /// The token of `Bearer <token>`: scheme case-insensitive, exactly one space, then visible ASCII only.
