@@ -8,19 +8,26 @@ import TesseraCrypto
 /// Builds the HTTP application: one route group per wire surface, each with the middleware it needs, and every
 /// route registered once in its surface's file.
 public enum TesseraApp {
-    public static func router(services: Services) -> Router<TesseraContext> {
+    /// `accessLog`: the logger writes debug messages. Middleware that would do nothing (no access log, no trusted
+    /// proxy) is left out: each layer costs every request a few percent.
+    public static func router(services: Services, accessLog: Bool = false) -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
         // Outermost: the access log, and deki errors for what no surface claims (an unknown path outside them).
-        router.add(middleware: AccessLogMiddleware())
-        router.add(middleware: ClientAddressMiddleware(proxies: services.settings.trustedProxies))
+        if accessLog { router.add(middleware: AccessLogMiddleware()) }
+        if !services.settings.trustedProxies.isEmpty {
+            router.add(middleware: ClientAddressMiddleware(proxies: services.settings.trustedProxies))
+        }
         router.add(middleware: WireErrorMiddleware(format: .deki, settings: services.settings))
         let table = RouteTable()
         let resolver = CallerResolver(services: services)
         let base = Surface(router.group(), table: table)
 
-        /// A surface's shared start: its error format, the body cap, the site by Host.
+        /// A surface's shared start: its error format, the body cap, the site by Host. Deki errors are the router's
+        /// own (above): a second layer would render them the same way.
         func surface(_ format: WireErrorFormat) -> Surface {
-            base.adding(WireErrorMiddleware(format: format, settings: services.settings, sites: services.sites), BodyLimitMiddleware(), SiteMiddleware(sites: services.sites))
+            let shared: [any MiddlewareProtocol<Request, Response, TesseraContext>] = [BodyLimitMiddleware(), SiteMiddleware(sites: services.sites)]
+            guard format != .deki else { return base.adding(shared) }
+            return base.adding([WireErrorMiddleware(format: format, settings: services.settings, sites: services.sites)] + shared)
         }
 
         // Health: no site, no credentials.
@@ -81,7 +88,7 @@ public enum TesseraApp {
     public static func application(services: Services, host: String, port: Int, logger: Logger,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
-            router: router(services: services),
+            router: router(services: services, accessLog: logger.logLevel <= .debug),
             configuration: .init(address: .hostname(host, port: port), serverName: "Tessera"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger

@@ -17,6 +17,10 @@ struct Surface {
 
     /// A group inside this one, with more middleware.
     func adding(_ middleware: any MiddlewareProtocol<Request, Response, TesseraContext>...) -> Surface {
+        adding(middleware)
+    }
+
+    func adding(_ middleware: [any MiddlewareProtocol<Request, Response, TesseraContext>]) -> Surface {
         let inner = group.group()
         for m in middleware { inner.add(middleware: m) }
         var surface = Surface(inner, table: table)
