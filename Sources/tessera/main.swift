@@ -12,7 +12,7 @@ struct Tessera: AsyncParsableCommand {
         commandName: "tessera",
         abstract: "API-token and OAuth 2.0 / OpenID Connect server.",
         subcommands: [Serve.self, SiteCommand.self, AppCommand.self, KeysCommand.self, UserCommand.self, IdentityProviderCommand.self,
-                      Backup.self, Restore.self]
+                      Backup.self, Restore.self, Migrate.self]
     )
 }
 
@@ -582,6 +582,31 @@ func storeFile(_ dataDirectory: String) -> String { (dataDirectory as NSString).
 
 /// What a SQLite-only command says when the store is PostgreSQL.
 let useThePostgresTools = "the store is PostgreSQL: back it up with pg_dump and restore with pg_restore (see README, Backups)"
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the store's pending schema steps (every start does); --finish also the ones that wait for older instances.",
+        discussion: """
+            A rolling upgrade on PostgreSQL: start the new release's instances one by one (each applies the steps older \
+            instances can serve beside); once no instance of the older release serves the database, run \
+            `tessera migrate --finish` (safe while the new instances serve).
+            """)
+    @Flag(help: "Also apply the contract steps: run it only when no instance of an older release serves this store.")
+    var finish = false
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let db = try StoreFactory.open(databaseURL: store.resolvedDatabaseURL, dataDirectory: store.resolvedDataDir, logger: makeLogger())
+        do {
+            for note in try await db.migrate(at: Date(), finishing: finish) { print("note: \(note)") }
+        } catch {
+            try? await db.close()
+            throw error
+        }
+        try await db.close()
+        print(finish ? "the schema is complete" : "the schema is up to date for this release and the one before")
+    }
+}
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,8 +3,9 @@ import Foundation
 /// Opening, migrating and closing a store, and the feed of what changed.
 public protocol StoreLifecycle: Sendable {
     /// Applies pending schema migrations. Safe to call from several instances at once. Returns notes for the operator
-    /// (what a migration found and left for a person to decide).
-    @discardableResult func migrate(at now: Date) async throws -> [String]
+    /// (what a migration found and left for a person to decide). `finishing`: also the steps that must wait until no
+    /// instance of an older release serves the store (`tessera migrate --finish`).
+    @discardableResult func migrate(at now: Date, finishing: Bool) async throws -> [String]
     /// Succeeds when the store answers a trivial query.
     func ping() async throws
     /// Releases connections. The store is unusable afterwards.
@@ -20,5 +21,10 @@ public protocol StoreLifecycle: Sendable {
 /// (embedded) and PostgreSQL implement all of them with the same statements; the contract suite runs on both.
 /// Stores keep records: the rules about them live in the services, and every time a rule needs comes in as an
 /// argument.
+extension StoreLifecycle {
+    /// The migration every start runs.
+    @discardableResult public func migrate(at now: Date) async throws -> [String] { try await migrate(at: now, finishing: false) }
+}
+
 public typealias Store = StoreLifecycle & SiteStore & UserStore & DeveloperTokenStore & AccessKeyStore & SigningKeyStore & ClientStore
     & GrantStore & RevocationStore & AuditStore & IdentityProviderStore

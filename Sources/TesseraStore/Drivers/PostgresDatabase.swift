@@ -225,6 +225,7 @@ final class PostgresDatabase: SQLDatabase {
             case .bytes(let b): bindings.append(ByteBuffer(bytes: b))
             case .bool(let b): bindings.append(b)
             case .uuid(let u): bindings.append(u)
+            case .inferred(let s): bindings.append(InferredText(text: s))
             }
         }
         return PostgresQuery(unsafeSQL: text, binds: bindings)
@@ -327,5 +328,17 @@ final class PostgresDatabase: SQLDatabase {
         private let list = Mutex<[StoreChange]>([])
         func add(_ change: StoreChange) { list.withLock { $0.append(change) } }
         var changes: [StoreChange] { list.withLock { $0 } }
+    }
+}
+
+/// Text sent with an unspecified parameter type: PostgreSQL reads it with the input function of whatever type the
+/// statement gives the parameter (a UUID column, a TEXT column).
+struct InferredText: PostgresNonThrowingEncodable {
+    let text: String
+    static var psqlType: PostgresDataType { PostgresDataType(0) }
+    static var psqlFormat: PostgresFormat { .text }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeString(text)
     }
 }

@@ -230,6 +230,7 @@ final class SQLiteDatabase: SQLDatabase {
             case .bytes(let b): Data(b)
             case .bool(let b): b ? Int64(1) : Int64(0)
             case .uuid(let u): u.lowercasedString
+            case .inferred(let s): s
             }
         })
     }

@@ -46,11 +46,15 @@ extension SQLStore: GrantStore {
         }
     }
 
+    /// A family id as bound to `family_id`: a TEXT column in databases made by releases before schema step 6 until
+    /// `tessera migrate --finish` converts it (older instances may serve beside this one meanwhile), UUID after.
+    private static func family(_ id: UUID) -> SQLValue { .inferred(id.lowercasedString) }
+
     private static func insertRefreshToken(_ t: RefreshToken, on db: any SQLExecutor) async throws {
         try await db.execute("""
             INSERT INTO refresh_tokens (token_hash, family_id, site_id, user_id, client_id, scope, auth_time, created_at, expires_at, first_hand,
                                         sign_in_session, issued_ms)
-            VALUES (\(t.hash), \(t.familyID), \(t.siteID), \(t.userID), \(t.clientID), \(t.scope), \(t.authTime), \(t.createdAt), \(t.expiresAt),
+            VALUES (\(t.hash), \(Self.family(t.familyID)), \(t.siteID), \(t.userID), \(t.clientID), \(t.scope), \(t.authTime), \(t.createdAt), \(t.expiresAt),
                     \(t.firstHand), \(t.signInSession), \(t.issuedMillis))
             """)
     }
@@ -70,7 +74,7 @@ extension SQLStore: GrantStore {
     }
 
     public func revokeRefreshFamily(_ family: UUID) async throws {
-        try await db.execute("UPDATE refresh_tokens SET revoked = \(true) WHERE family_id = \(family)")
+        try await db.execute("UPDATE refresh_tokens SET revoked = \(true) WHERE family_id = \(Self.family(family))")
     }
 
     public func revokeRefreshTokens(site: UUID, userID: Int, clientID: String) async throws -> [UUID] {
@@ -115,7 +119,7 @@ extension SQLStore: GrantStore {
             INSERT INTO authorization_codes (code_hash, site_id, client_id, user_id, redirect_uri, code_challenge, nonce, scope, auth_time,
                                              family_id, created_at, expires_at, sign_in_session, issued_ms)
             VALUES (\(c.hash), \(c.siteID), \(c.clientID), \(c.userID), \(c.redirectURI), \(c.codeChallenge), \(c.nonce), \(c.scope), \(c.authTime),
-                    \(c.familyID), \(c.createdAt), \(c.expiresAt), \(c.signInSession), \(c.issuedMillis))
+                    \(Self.family(c.familyID)), \(c.createdAt), \(c.expiresAt), \(c.signInSession), \(c.issuedMillis))
             """)
     }
 

@@ -20,7 +20,7 @@ public final class SQLStore: StoreLifecycle {
 
     public var changes: ChangeFeed { db.changes }
 
-    public func migrate(at now: Date) async throws -> [String] { try await Migrator.migrate(db, at: now) }
+    public func migrate(at now: Date, finishing: Bool) async throws -> [String] { try await Migrator.migrate(db, at: now, finishing: finishing) }
 
     public func ping() async throws { _ = try await db.read("SELECT 1 AS one") }
 

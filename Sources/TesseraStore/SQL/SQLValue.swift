@@ -8,6 +8,9 @@ public enum SQLValue: Sendable, Equatable {
     case bytes([UInt8])
     case bool(Bool)
     case uuid(UUID)
+    /// Text whose type the database infers from where it stands (PostgreSQL: a parameter of unspecified type, sent
+    /// as text). For a column whose type differs between schema versions that may be live at once.
+    case inferred(String)
 }
 
 /// A Swift value that can be bound to a statement parameter.

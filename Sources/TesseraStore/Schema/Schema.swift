@@ -10,19 +10,25 @@ enum Schema {
         let statements: @Sendable (SQLDialect) -> [String]
         /// A step that must read rows and decide (written in Swift, once); returns notes for the operator.
         let code: (@Sendable (any SQLExecutor) async throws -> [String])?
+        /// A contract step: it changes what an older release reads or writes, so on a database older instances may
+        /// still serve it waits for `tessera migrate --finish` (see `Migrator`). Every other step only adds what older
+        /// releases ignore, and runs at start.
+        let contract: Bool
 
-        init(_ version: Int, only: SQLDialect? = nil, _ statements: @escaping @Sendable (SQLDialect) -> [String]) {
+        init(_ version: Int, only: SQLDialect? = nil, contract: Bool = false, _ statements: @escaping @Sendable (SQLDialect) -> [String]) {
             self.version = version
             self.only = only
             self.statements = statements
             self.code = nil
+            self.contract = contract
         }
 
-        init(_ version: Int, code: @escaping @Sendable (any SQLExecutor) async throws -> [String]) {
+        init(_ version: Int, contract: Bool = false, code: @escaping @Sendable (any SQLExecutor) async throws -> [String]) {
             self.version = version
             self.only = nil
             self.statements = { _ in [] }
             self.code = code
+            self.contract = contract
         }
     }
 
@@ -273,8 +279,9 @@ enum Schema {
             "CREATE UNIQUE INDEX device_authorizations_by_user_code ON device_authorizations (site_id, user_code)",
         ] },
         // Releases up to step 5 made the refresh-token family a TEXT column on PostgreSQL, where every other UUID
-        // is a UUID (SQLite keeps all of them as text).
-        Step(6, only: .postgres) { _ in [
+        // is a UUID (SQLite keeps all of them as text). Those releases bind the family as text, which a UUID column
+        // refuses: a contract step (the statements of this build bind it untyped and work on either).
+        Step(6, only: .postgres, contract: true) { _ in [
             "ALTER TABLE refresh_tokens ALTER COLUMN family_id TYPE UUID USING family_id::uuid",
             "ALTER TABLE authorization_codes ALTER COLUMN family_id TYPE UUID USING family_id::uuid",
         ] },
@@ -346,10 +353,29 @@ enum Schema {
             "CREATE INDEX users_by_username_key ON users (site_id, username_key\(d.bytewise), id)",
         ] },
         Step(10, code: Self.fillSearchKeys),
+        // What instances of releases before step 7 wrote while this one served beside them, without the columns
+        // they do not know: first-hand sessions (step 7; their refresh tokens have no issued_ms) and search keys
+        // (steps 9 and 10), derived again.
+        Step(11, contract: true, code: Self.deriveWhatOlderReleasesWrote),
     ]
 
+    @Sendable static func deriveWhatOlderReleasesWrote(_ db: any SQLExecutor) async throws -> [String] {
+        let d = db.dialect
+        try await db.execute(SQL(raw: """
+            UPDATE refresh_tokens SET first_hand = \(d.trueLiteral)
+            WHERE issued_ms IS NULL AND NOT first_hand
+              AND (client_id IS NULL OR client_id IN (SELECT client_id FROM applications WHERE type = 'backend'))
+            """))
+        return try await fillSearchKeys(db, onlyMissing: true)
+    }
+
     @Sendable static func fillSearchKeys(_ db: any SQLExecutor) async throws -> [String] {
-        for row in try await db.read("SELECT site_id, id, email, full_name FROM users") {
+        try await fillSearchKeys(db, onlyMissing: false)
+    }
+
+    static func fillSearchKeys(_ db: any SQLExecutor, onlyMissing: Bool) async throws -> [String] {
+        let missing = onlyMissing ? " WHERE (email_key = '' AND email <> '') OR (full_name_key = '' AND full_name <> '')" : ""
+        for row in try await db.read(SQL(raw: "SELECT site_id, id, email, full_name FROM users" + missing)) {
             let (email, fullName) = (try row.string("email"), try row.string("full_name"))
             try await db.execute("""
                 UPDATE users SET email_key = \(Usernames.key(email)), full_name_key = \(Usernames.key(fullName))
