@@ -283,16 +283,18 @@ def test_sigkill_under_load_loses_no_answered_token(kind, tmp_path):
 # A deployment: several instances on one PostgreSQL behind nginx
 
 
-def balancer_conf(listen_port, ports, keepalive=False):
+def balancer_conf(listen_port, ports, keepalive=False, down=()):
     """nginx as a plain round-robin load balancer in front of the instances.
 
     `max_fails=0` keeps every instance in the rotation even while it restarts: a request nginx cannot connect with
     goes to the next instance (`proxy_next_upstream error timeout`, nginx's default, said here on purpose). Without
     `non_idempotent`, nginx does not pass a POST on once it has sent it (it could be a refresh token the instance
-    spent), so a POST that reached a dying instance and got no answer comes back as a 502. With `keepalive`, nginx reuses its connections to the instances (HTTP/1.1), as production
-    configurations do: an instance that shuts down must then not close a connection under a request nginx is
-    sending on it. `X-Upstream` tells the client which instance(s) nginx tried."""
-    upstreams = "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for port in ports)
+    spent), so a POST that reached a dying instance and got no answer comes back as a 502. With `keepalive`, nginx
+    reuses its connections to the instances (HTTP/1.1), as production configurations do: an instance that shuts
+    down must then not close a connection under a request nginx is sending on it. Ports in `down` are out of the
+    rotation (an operator draining an instance before restarting it). `X-Upstream` tells the client which
+    instance(s) nginx tried."""
+    upstreams = "\n".join(f"    server 127.0.0.1:{port} max_fails=0{' down' if port in down else ''};" for port in ports)
     pool = "    keepalive 8;\n" if keepalive else ""
     reuse = '        proxy_http_version 1.1;\n        proxy_set_header Connection "";\n' if keepalive else ""
     return f"""upstream tessera {{
@@ -318,6 +320,7 @@ class Deployment:
     def __init__(self, count, database_url, directory, keepalive=False, first_binary=None):
         # `first_binary`: the build the first generation of instances runs (an older release, for a rolling upgrade).
         self.database_url, self.directory, self.first_binary = database_url, str(directory), first_binary
+        self.keepalive = keepalive
         self.env = deployment_env()
         self.instances, self.nginx = [], None
         try:
@@ -340,6 +343,11 @@ class Deployment:
         if self.nginx:
             self.nginx.stop()
         return codes
+
+    def balance(self, down=()):
+        """nginx reloaded with the instances on the ports in `down` out of its rotation."""
+        ports = [s.port for s in self.instances]
+        self.nginx.reload(lambda port: balancer_conf(port, ports, self.keepalive, down))
 
     def upstream(self, r):
         """The instance nginx got the answer from (the last address it tried)."""
@@ -580,6 +588,11 @@ class LoadThroughNginx(threading.Thread):
         super().__init__(daemon=True, name=f"nginx-client-{index}")
         self.d, self.key, self.guid = deployment, deployment.people.key, deployment.people.person.guid
         self.http = requests.Session()
+        if getattr(deployment, "drained", False):
+            # nginx is reloaded under this load, and a reload closes nginx's idle client connections: a request sent
+            # on one just then is lost between this client and nginx (HTTP/1.1's keep-alive race, which Tessera never
+            # sees). A new connection to nginx per request keeps the count to what happens behind nginx.
+            self.http.headers["Connection"] = "close"
         self.stopping = threading.Event()
         self.answers = []  # (monotonic time, instance address, what)
         self.failures = []
@@ -619,21 +632,24 @@ class LoadThroughNginx(threading.Thread):
 OLD_BIN = os.environ.get("TESSERA_OLD_BIN")
 
 
-# A known defect, kept visible rather than hidden: with a new upstream connection per request, a POST that nginx
-# sends on a connection the kernel accepted just as the draining instance closed its listener is reset unanswered,
-# and nginx (rightly) does not retry a POST: 502. Seen once in about seven runs; the keep-alive pool does not show it.
-# Not strict, so that it reports XPASS when it passes; the fix belongs in the server's shutdown, not in this test.
-CONNECTION_PER_REQUEST_RACE = pytest.mark.xfail(strict=False, reason="a POST racing the draining listener's close gets 502")
+# A restart straight into traffic, with a new upstream connection per request: a POST that nginx sends on a
+# connection the kernel accepted just as the draining instance closed its listener is reset unanswered (closing a
+# listening socket resets what waits in its accept queue), and nginx rightly does not retry a POST: 502. Seen in
+# about one run in two or three on a quiet machine. The operator's remedy is the drained variant: take the instance
+# out of the balancer first. Not strict, so that it reports XPASS when it passes.
+LISTENER_CLOSE_RACE = pytest.mark.xfail(strict=False, reason="a POST racing the draining listener's close gets 502")
 
 
-@pytest.fixture(params=[pytest.param((False, None), marks=CONNECTION_PER_REQUEST_RACE), (True, None), (True, "upgrade")],
-                ids=["nginx-connection-per-request", "nginx-keepalive", "upgrade-from-TESSERA_OLD_BIN"])
+@pytest.fixture(params=[pytest.param((False, False, None), marks=LISTENER_CLOSE_RACE), (True, False, None), (False, True, None),
+                        (True, True, "upgrade")],
+                ids=["nginx-connection-per-request", "nginx-keepalive", "nginx-drained-first", "upgrade-from-TESSERA_OLD_BIN"])
 def pair(request, tmp_path):
-    keepalive, upgrade = request.param
+    keepalive, drained, upgrade = request.param
     if upgrade and not OLD_BIN:
         pytest.skip("set TESSERA_OLD_BIN to an older build's tessera to test a rolling upgrade onto this one")
     with postgres_database("durability_") as url:
         d = Deployment(2, url, tmp_path, keepalive=keepalive, first_binary=OLD_BIN if upgrade else None)
+        d.drained = drained
         try:
             d.people = People(d)
             yield d
@@ -652,14 +668,24 @@ def test_rolling_restart_behind_nginx_loses_no_request(pair):
         for k in range(len(d.instances)):
             old = d.instances[k]
             # SIGTERM: the instance stops taking connections and drains what it has; nginx sends the rest to the
-            # other one meanwhile. The new process takes the same port, so nginx needs no reload. It runs this
+            # other one meanwhile. The new process takes the same port, so nginx needs no new address. It runs this
             # build: on the same build its migrations are no-ops; after TESSERA_OLD_BIN, the first new instance
-            # migrates the database while the other, old, instance goes on serving.
+            # applies the steps the old one can serve beside, and the other, old, instance goes on serving.
+            # Drained first: nginx is reloaded without the instance (its old workers finish what they sent it).
+            if d.drained:
+                d.balance(down={old.port})
             code = old.stop()
             assert code == 0, f"SIGTERM exit code {code}:\n{tail(old)}"
             d.instances[k] = d.start(k, port=old.port, generation=1)
+            if d.drained:
+                d.balance()
             restarts.append((d.instances[k].port, time.monotonic()))
             time.sleep(1.5)
+        # Every instance runs this build now: the steps that waited for the older one (after TESSERA_OLD_BIN, the
+        # refresh-token family's type) are applied under load, and the load goes on after them.
+        finished = run_cli(d.instances[0], "migrate", "--finish")
+        assert finished.returncode == 0, redact(finished.stderr + finished.stdout)
+        time.sleep(1.5)
     finally:
         for client in clients:
             client.stopping.set()
@@ -671,6 +697,10 @@ def test_rolling_restart_behind_nginx_loses_no_request(pair):
           f"per instance: {dict(Counter(address for _, address, _ in answers))}")
     assert not failures, f"{len(failures)} requests failed during the rolling restart, first: {failures[:5]}"
     assert Counter(what for _, _, what in answers)["refresh"] >= 10, Counter(what for _, _, what in answers)
+    column = subprocess.run(["psql", d.database_url, "-Atc", "SELECT data_type FROM information_schema.columns "
+                             "WHERE table_name = 'refresh_tokens' AND column_name = 'family_id'"],
+                            capture_output=True, text=True, timeout=30)
+    assert column.stdout.strip() == "uuid", column.stdout + column.stderr
     # Each new process served requests after its start: the restart is real, not one instance doing all the work.
     for port, at in restarts:
         served = sum(1 for t, address, _ in answers if t > at and address == f"127.0.0.1:{port}")

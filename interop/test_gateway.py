@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -443,7 +444,7 @@ class Nginx:
     def __init__(self, directory, site_conf):
         self.directory = str(directory)
         self.port = free_port()
-        site_path = os.path.join(self.directory, "tessera-gateway.conf")
+        site_path = self.site_path = os.path.join(self.directory, "tessera-gateway.conf")
         with open(site_path, "w") as f:
             f.write(site_conf(self.port))
         self.conf = os.path.join(self.directory, "nginx.conf")
@@ -479,6 +480,24 @@ class Nginx:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"nginx not listening in {timeout}s:\n{self.log()}")
+
+    def workers(self):
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
+            return set(f.read().split())
+
+    def reload(self, site_conf, timeout=15):
+        """Rewrites the site configuration and reloads it (SIGHUP), as an operator does; returns once every worker
+        of the old configuration has finished its requests and exited (their upstream connections with them)."""
+        with open(self.site_path, "w") as f:
+            f.write(site_conf(self.port))
+        old = self.workers()
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if not old & self.workers():
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"nginx's old workers did not exit in {timeout}s:\n{self.log()}")
 
     def stop(self):
         if self.process.poll() is None:

@@ -89,6 +89,7 @@ public enum TesseraApp {
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(services: services, accessLog: logger.logLevel <= .debug),
+            server: .http1(additionalChannelHandlers: [KeepAliveDrain()]),
             configuration: .init(address: .hostname(host, port: port), serverName: "Tessera"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
