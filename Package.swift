@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [
-                "TesseraServer", "TesseraStore", "TesseraCore", "Argon2",
+                "TesseraServer", "TesseraStore", "TesseraCore", "Argon2", "TesseraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,5 +1,7 @@
 """Fixtures that start real Tessera servers on free loopback ports, on SQLite or on the test PostgreSQL."""
+import atexit
 import json
+import shutil
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 import os
@@ -16,6 +18,16 @@ import requests
 BIN = os.environ.get("TESSERA_BIN", os.path.join(os.path.dirname(__file__), "..", ".build", "debug", "tessera"))
 ADMIN_PASSWORD = "interop-admin-" + uuid.uuid4().hex[:12]
 
+#: Every data directory the tests make lives in here, removed when the run ends (a failed test's server log with it:
+#: a failure's message quotes what it needs).
+RUN_DIR = tempfile.mkdtemp(prefix="tessera-interop-run-")
+atexit.register(shutil.rmtree, RUN_DIR, ignore_errors=True)
+
+
+def scratch_dir(prefix):
+    """A new directory inside RUN_DIR."""
+    return tempfile.mkdtemp(prefix=prefix, dir=RUN_DIR)
+
 
 def free_port():
     with socket.socket() as s:
@@ -31,7 +43,7 @@ class Server:
         # `log_dir` keeps the log off a data directory that a test fills up or makes read-only.
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.data_dir = data_dir or tempfile.mkdtemp(prefix="tessera-interop-")
+        self.data_dir = data_dir or scratch_dir("server-")
         self.env = dict(os.environ)
         self.env.pop("TESSERA_DATABASE_URL", None)
         self.env["TESSERA_ADMIN_PASSWORD"] = ADMIN_PASSWORD

@@ -10,13 +10,12 @@ import os
 import secrets
 import stat
 import subprocess
-import tempfile
 import threading
 
 import pytest
 import requests
 
-from conftest import BIN, Server
+from conftest import BIN, Server, scratch_dir
 from helpers import USERS, JSON_OUT, bearer, check, redact, show
 from test_cxone_auth import create_key, key_tokens, token_call
 from test_store_outage import Credentials, issue_access_key_tokens
@@ -62,7 +61,7 @@ def test_backup_while_serving_then_restore_gives_back_every_credential_under_the
     before = creds.verify_all()
     assert {kind: status for kind, (status, _) in before.items()} == dict.fromkeys(creds.verify_calls(), 200), before
 
-    work = tempfile.mkdtemp(prefix="tessera-backup-")
+    work = scratch_dir("backup-")
     backup = os.path.join(work, "tessera.backup")
     writer = Writer(server, key)
     writer.start()
@@ -139,5 +138,5 @@ def test_backup_of_a_postgres_store_points_to_pg_dump():
     url = os.environ.get("TESSERA_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("no test PostgreSQL (run ./scripts/test)")
-    result = run("backup", "--to", os.path.join(tempfile.mkdtemp(), "x"), "--database-url", url)
+    result = run("backup", "--to", os.path.join(scratch_dir("backup-"), "x"), "--database-url", url)
     assert result.returncode != 0 and "pg_dump" in result.stderr, result.stderr

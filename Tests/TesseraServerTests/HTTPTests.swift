@@ -7,6 +7,7 @@ import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
+import TesseraTestSupport
 @testable import TesseraServer
 
 /// The whole application on a real loopback port, over a real SQLite file.
@@ -14,7 +15,7 @@ import TesseraStore
     static let password = "test-admin-password"
 
     static func services() async throws -> Services {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString)").path
+        let dir = try TestDirectory.make("http").path
         let store = try StoreFactory.open(databaseURL: nil, dataDirectory: dir, logger: Logger(label: "test"))
         try await store.migrate(at: Date())
         let services = Services(store: store, settings: Settings(publicURL: "http://localhost"), masterKey: .generate(),

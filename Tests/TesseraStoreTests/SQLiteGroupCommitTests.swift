@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TesseraStore
 import TesseraCore
+import TesseraTestSupport
 
 /// SQLite's group commit: concurrent transactions share one flush, each answers only once its work is committed,
 /// and a failure rolls back its own transaction and nothing else.
@@ -9,8 +10,7 @@ import TesseraCore
     struct Refused: Error {}
 
     private func database() throws -> (SQLiteDatabase, URL) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-group-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try TestDirectory.make("group")
         let database = try SQLiteDatabase(path: directory.appendingPathComponent("t.sqlite").path)
         return (database, directory)
     }

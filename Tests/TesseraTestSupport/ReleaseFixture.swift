@@ -77,8 +77,7 @@ public struct ReleaseFixture: Decodable, Sendable {
 
     /// A copy of the SQLite database, opened (not yet migrated).
     public func openSQLite() throws -> any Store {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-release5-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestDirectory.make("release5")
         let copy = dir.appendingPathComponent("tessera.sqlite")
         try FileManager.default.copyItem(at: Self.directory.appendingPathComponent("tessera.sqlite"), to: copy)
         return try SQLStore.sqlite(path: copy.path)

@@ -29,8 +29,7 @@ public enum StoreFixtures {
     public static func make(_ kind: StoreKind) async throws -> (any Store)? {
         switch kind {
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-store-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dir = try TestDirectory.make("store")
             let store = try SQLStore.sqlite(path: dir.appendingPathComponent("t.sqlite").path)
             try await migrateNew(store)
             return store
