@@ -7,10 +7,11 @@ import NIOHTTPTypes
 /// At `SIGTERM` the server stops accepting and tells every connection to quiesce; Hummingbird closes an idle one at
 /// once. But "idle" is only what this side has seen: a proxy that keeps connections to the server (nginx's upstream
 /// `keepalive`) may be sending a request on it at that moment, and closing a socket with unread bytes resets it —
-/// the proxy answers 502 and, for a POST, cannot safely retry. So an idle connection is left open for a short grace:
-/// its next request is served with `Connection: close` (the proxy does not reuse it) and the connection ends after
-/// that answer; one still idle when the grace is over is closed then (a proxy under load reuses each of its
-/// connections well within it).
+/// the proxy answers 502 and, for a POST, cannot safely retry. So the quiesce event is held for a short grace. Every
+/// answer written meanwhile says `Connection: close` (the proxy does not reuse the connection after it); a request
+/// that arrives is served and the event passed on with it, so the connection ends after that answer; a connection
+/// still open when the grace is over is closed then (a proxy under load reuses each of its connections well within
+/// it). Outside shutdown it only forwards: one test of a flag per read and write.
 final class KeepAliveDrain: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -19,37 +20,25 @@ final class KeepAliveDrain: ChannelDuplexHandler, RemovableChannelHandler {
 
     static let grace = TimeAmount.seconds(2)
 
-    /// Requests read whose answer has not been written to the end.
-    private var inProgress = 0
-    /// Quiescing: the next answer says `Connection: close`, and the event is passed on with it.
+    /// Shutting down: answers say `Connection: close`.
     private var quiescing = false
+    /// The quiesce event, held until a request arrives or the grace ends.
     private var held: Scheduled<Void>?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { inProgress += 1 }
         context.fireChannelRead(data)
-        // A request arrived during the grace: it is in progress now, so the connection ends after its answer.
-        if quiescing, held != nil { passQuiesce(context) }
+        if held != nil, case .head = unwrapInboundIn(data) { passQuiesce(context) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(var response) where quiescing:
-            response.headerFields[.connection] = "close"
-            context.write(wrapOutboundOut(.head(response)), promise: promise)
-        case .end:
-            inProgress -= 1
-            context.write(data, promise: promise)
-        default:
-            context.write(data, promise: promise)
-        }
+        guard quiescing, case .head(var response) = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
+        response.headerFields[.connection] = "close"
+        context.write(wrapOutboundOut(.head(response)), promise: promise)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent, !quiescing else { return context.fireUserInboundEventTriggered(event) }
         quiescing = true
-        // Answering a request: that answer closes the connection (Hummingbird ends it after the answer).
-        guard inProgress == 0 else { return context.fireUserInboundEventTriggered(event) }
         held = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.grace) { [self] in
             held = nil
             context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
