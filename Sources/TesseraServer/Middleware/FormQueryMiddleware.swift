@@ -5,7 +5,9 @@ import Hummingbird
 /// `%20` before anything reads the query; a literal plus arrives as `%2B`.
 struct FormQueryMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
-        guard let path = request.head.path, let start = path.firstIndex(of: "?"), path[start...].contains("+") else {
+        // Bytes, not Characters: this runs on every Expert API request.
+        guard let path = request.head.path, let start = path.utf8.firstIndex(of: UInt8(ascii: "?")),
+              path.utf8[start...].contains(UInt8(ascii: "+")) else {
             return try await next(request, context)
         }
         var head = request.head
