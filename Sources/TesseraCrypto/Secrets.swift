@@ -86,6 +86,16 @@ public enum Secrets {
 }
 
 extension UUID {
+    /// An RFC 9562 UUID of `version` made of the first 16 of `bytes` (a hash, random bytes, a timestamp): the
+    /// version nibble and the variant bits are set, every other bit is as given.
+    public init(version: UInt8, bytes: [UInt8]) {
+        precondition(bytes.count >= 16, "a UUID needs 16 bytes")
+        var b = Array(bytes.prefix(16))
+        b[6] = (b[6] & 0x0F) | (version << 4)
+        b[8] = (b[8] & 0x3F) | 0x80
+        self.init(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+
     /// The lower-case 8-4-4-4-12 form, built by hand (`uuidString` formats through sprintf, which shows on hot paths).
     public var lowercasedString: String {
         withUnsafeBytes(of: uuid) { bytes in

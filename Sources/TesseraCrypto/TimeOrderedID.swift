@@ -6,10 +6,7 @@ public enum TimeOrderedID {
     public static func make(milliseconds: Int64) -> UUID {
         var bytes = Secrets.randomBytes(16)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
-                           bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(version: 7, bytes: bytes)
     }
 
     /// The milliseconds of a version-7 UUID's text; nil for any other.

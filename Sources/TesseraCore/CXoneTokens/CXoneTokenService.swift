@@ -81,11 +81,7 @@ public final class CXoneTokenService: Sendable {
 
     /// A stable UUID per role name (roles are fixed, CXone gives each an id).
     static func roleID(_ name: String) -> String {
-        var bytes = Array(masterlessDigest("role:" + name.lowercased()).prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x50
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
-                           bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).lowercasedString
+        UUID(version: 5, bytes: masterlessDigest("role:" + name.lowercased())).lowercasedString
     }
 
     private static func masterlessDigest(_ text: String) -> [UInt8] {

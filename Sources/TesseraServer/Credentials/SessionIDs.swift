@@ -35,10 +35,6 @@ final class SessionIDs: Sendable {
 
     static func compute(_ reference: String, site: Site) -> String {
         let mac = Secrets.hmacSHA256(key: site.authTokenKey, message: Array(("x-deki-session|" + reference).utf8))
-        var bytes = Array(mac.prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x80
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
-                           bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).lowercasedString
+        return UUID(version: 8, bytes: mac).lowercasedString
     }
 }
