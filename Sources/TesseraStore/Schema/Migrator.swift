@@ -11,7 +11,7 @@ enum Migrator {
     /// Contract steps (`Schema.Step.contract`) change what an older release reads or writes, so while older instances
     /// may still serve beside this one they wait for `finishing` (`tessera migrate --finish`). They run at once on a
     /// new database and on SQLite, where no older instance can share the store.
-    static func migrate(_ database: any SQLDatabase, at now: Date, finishing: Bool = false) async throws -> [String] {
+    static func migrate(_ database: any SQLDatabase, at now: Date, finishing: Bool) async throws -> [String] {
         try await database.transaction(exclusive: lockKey) { db in
             var notes: [String] = []
             let d = db.dialect

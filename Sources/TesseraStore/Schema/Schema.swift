@@ -352,7 +352,7 @@ enum Schema {
             "CREATE INDEX users_by_created ON users (site_id, created_at, id)",
             "CREATE INDEX users_by_username_key ON users (site_id, username_key\(d.bytewise), id)",
         ] },
-        Step(10, code: Self.fillSearchKeys),
+        Step(10, code: { db in try await fillSearchKeys(db, onlyMissing: false) }),
         // What instances of releases before step 7 wrote while this one served beside them, without the columns
         // they do not know: first-hand sessions (step 7; their refresh tokens have no issued_ms) and search keys
         // (steps 9 and 10), derived again.
@@ -367,10 +367,6 @@ enum Schema {
               AND (client_id IS NULL OR client_id IN (SELECT client_id FROM applications WHERE type = 'backend'))
             """))
         return try await fillSearchKeys(db, onlyMissing: true)
-    }
-
-    @Sendable static func fillSearchKeys(_ db: any SQLExecutor) async throws -> [String] {
-        try await fillSearchKeys(db, onlyMissing: false)
     }
 
     static func fillSearchKeys(_ db: any SQLExecutor, onlyMissing: Bool) async throws -> [String] {
