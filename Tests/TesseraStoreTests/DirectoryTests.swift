@@ -93,6 +93,77 @@ import TesseraStore
     }
 }
 
+/// Developer tokens are remembered one look-up at a time, found or not, in bounded memory: a store of a million
+/// tokens costs what the tokens in use cost, and made-up keys cost one store round trip each, not one per request.
+@Suite struct DeveloperTokenCacheTests {
+    /// The store, counting the look-ups of one token by key or id.
+    final class CountingTokens: DeveloperTokenStore {
+        let base: any DeveloperTokenStore
+        let lookups = Mutex(0)
+        init(_ base: any DeveloperTokenStore) { self.base = base }
+        private func counted<T>(_ read: () async throws -> T) async rethrows -> T {
+            lookups.withLock { $0 += 1 }
+            return try await read()
+        }
+        func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken { try await base.createDeveloperToken(token) }
+        func developerTokens(site: UUID) async throws -> [DeveloperToken] { try await base.developerTokens(site: site) }
+        func developerTokens(site: UUID, newestFirstFrom offset: Int, limit: Int) async throws -> [DeveloperToken] {
+            try await base.developerTokens(site: site, newestFirstFrom: offset, limit: limit)
+        }
+        func developerTokens(site: UUID, type: DeveloperTokenType) async throws -> [DeveloperToken] {
+            try await counted { try await base.developerTokens(site: site, type: type) }
+        }
+        func developerTokenCount(site: UUID) async throws -> Int { try await counted { try await base.developerTokenCount(site: site) } }
+        func developerToken(site: UUID, id: Int) async throws -> DeveloperToken? { try await counted { try await base.developerToken(site: site, id: id) } }
+        func developerToken(site: UUID, key: String) async throws -> DeveloperToken? {
+            try await counted { try await base.developerToken(site: site, key: key) }
+        }
+        func updateDeveloperToken(_ token: DeveloperToken) async throws { try await base.updateDeveloperToken(token) }
+        func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool { try await base.deleteDeveloperToken(site: site, id: id) }
+        func deleteDeveloperTokens(site: UUID, createdBy user: Int, client: String) async throws -> [Int] {
+            try await base.deleteDeveloperTokens(site: site, createdBy: user, client: client)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func lookUpsAreRememberedFoundOrNotAndTheMemoryIsBounded(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        try await waitUntil { store.changes.isLive }
+        let site = StoreFixtures.site(hostnames: ["tokens.example"])
+        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        let server = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "known"))
+        let counting = CountingTokens(store)
+        let directory = Directory(users: store, developerTokens: counting, clients: store, changes: store.changes, maxTokensPerSite: 8)
+        func lookups() -> Int { counting.lookups.withLock { $0 } }
+
+        for _ in 0..<20 {
+            #expect(try await directory.developerToken(site: site.id, key: "known") == server)
+            #expect(try await directory.developerToken(site: site.id, id: server.id) == server)
+            #expect(try await directory.developerToken(site: site.id, key: "made-up") == nil)
+            #expect(try await directory.developerToken(site: site.id, id: 999) == nil)
+        }
+        #expect(lookups() == 4)
+        // A flood of made-up keys: each is looked up once, and the site's entries start over every 8, so the cache
+        // never holds more than 8 (the known token is then read again, once).
+        for i in 0..<20 { #expect(try await directory.developerToken(site: site.id, key: "flood-\(i)") == nil) }
+        #expect(lookups() == 24)
+        #expect(try await directory.developerToken(site: site.id, key: "known") == server)
+        #expect(lookups() == 25)
+
+        // The count and the browser tokens are read once, and again after a change to the site's tokens.
+        #expect(try await directory.developerTokenCount(site: site.id) == 1)
+        #expect(try await directory.browserTokens(site: site.id).isEmpty)
+        #expect(try await directory.developerTokenCount(site: site.id) == 1)
+        #expect(try await directory.browserTokens(site: site.id).isEmpty)
+        #expect(lookups() == 27)
+        let created = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "browser-key", type: .browser))
+        try await eventually(timeout: .seconds(1)) { try await directory.browserTokens(site: site.id) == [created] }
+        #expect(try await directory.developerTokenCount(site: site.id) == 2)
+        #expect(try await directory.developerToken(site: site.id, key: "browser-key") == created)
+        try await store.close()
+    }
+}
+
 /// Polls an async condition every 10 ms until it holds; records a failure at the timeout.
 func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout

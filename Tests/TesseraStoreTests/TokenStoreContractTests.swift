@@ -28,6 +28,16 @@ import TesseraStore
         await expectConflict { _ = try await store.createDeveloperToken(Self.token(site: a, key: "k1")) }
         #expect(try await store.developerTokens(site: a.id) == [first, second])
         #expect(try await store.developerTokens(site: b.id) == [inB])
+        // The look-ups the directory and the dashboard make: one token by key or id, a page newest first, the
+        // tokens of one type, the count — each of one site only.
+        #expect(try await store.developerToken(site: a.id, key: "k2") == second)
+        #expect(try await store.developerToken(site: b.id, key: "k2") == nil)
+        #expect(try await store.developerToken(site: b.id, id: 1) == inB)
+        #expect(try await store.developerTokens(site: a.id, newestFirstFrom: 0, limit: 10) == [second, first])
+        #expect(try await store.developerTokens(site: a.id, newestFirstFrom: 1, limit: 1) == [first])
+        #expect(try await store.developerTokens(site: a.id, type: .browser) == [second])
+        #expect(try await store.developerTokens(site: b.id, type: .browser).isEmpty)
+        #expect(try await store.developerTokenCount(site: a.id) == 2)
         var changed = first
         changed.name = "renamed"
         changed.restrictedUserID = nil

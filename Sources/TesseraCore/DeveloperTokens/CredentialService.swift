@@ -214,9 +214,8 @@ public final class CredentialService: Sendable {
 
     /// True when any browser token of the site allows this Origin (for CORS preflight, which carries no token).
     public func anyBrowserTokenAllows(origin: String, site: Site) async throws -> Bool {
-        try await directory.developerTokens(site: site.id).contains { token in
-            token.type == .browser && Origin.parse(origin).map(token.allows) ?? false
-        }
+        guard let origin = Origin.parse(origin) else { return false }
+        return try await directory.browserTokens(site: site.id).contains { $0.allows(origin) }
     }
 }
 

@@ -25,12 +25,11 @@ public final class DeveloperTokenService: Sendable {
         return try await store.developerTokens(site: caller.site.id)
     }
 
-    /// A page of the site's tokens, newest first, and how many there are: read from the directory's cache, which
-    /// every change to a site's tokens clears, so a list of thousands costs no store round trip.
+    /// A page of the site's tokens, newest first, and how many there are (counted once, until a token changes).
     public func page(caller: Caller, offset: Int, limit: Int) async throws -> (tokens: [DeveloperToken], total: Int) {
         try caller.require(.tokenAdministration)
-        let all = try await directory.developerTokens(site: caller.site.id)
-        return (Array(all.reversed().dropFirst(max(0, offset)).prefix(max(0, limit))), all.count)
+        let tokens = try await store.developerTokens(site: caller.site.id, newestFirstFrom: max(0, offset), limit: max(0, limit))
+        return (tokens, try await directory.developerTokenCount(site: caller.site.id))
     }
 
     /// One token, read from the store (a change is made to what the store holds, never to a cached copy).

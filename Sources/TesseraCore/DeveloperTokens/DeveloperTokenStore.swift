@@ -6,8 +6,16 @@ public protocol DeveloperTokenStore: Sendable {
     func createDeveloperToken(_ token: DeveloperToken) async throws -> DeveloperToken
     /// Every token of a site, ordered by id.
     func developerTokens(site: UUID) async throws -> [DeveloperToken]
+    /// One page of a site's tokens, newest (highest id) first.
+    func developerTokens(site: UUID, newestFirstFrom offset: Int, limit: Int) async throws -> [DeveloperToken]
+    /// Every token of one type of a site, ordered by id.
+    func developerTokens(site: UUID, type: DeveloperTokenType) async throws -> [DeveloperToken]
+    /// How many tokens a site has.
+    func developerTokenCount(site: UUID) async throws -> Int
     /// One token of a site, or nil.
     func developerToken(site: UUID, id: Int) async throws -> DeveloperToken?
+    /// The site's token with this key, or nil.
+    func developerToken(site: UUID, key: String) async throws -> DeveloperToken?
     /// Replaces the mutable fields (name, hosts, restriction, salts). Throws `StoreError.notFound`.
     func updateDeveloperToken(_ token: DeveloperToken) async throws
     /// Returns false when there was no such token.

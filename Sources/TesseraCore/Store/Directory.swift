@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Cached reads of the records every authenticated request needs: users and developer tokens. Verifying a
+/// Cached reads of the records every authenticated request needs: users, developer tokens and OAuth clients. Verifying a
 /// signature, a long-term JWT or an auth token is then a memory lookup and an HMAC, with no store round trip.
 ///
 /// Entries are dropped when the store's change feed announces a change (on PostgreSQL, changes made by any
@@ -9,11 +9,16 @@ import Synchronization
 /// while the feed is not live every read goes to the store — unless the store cannot be reached, when what memory
 /// holds is the answer (see `ChangeFeed.mayServeFromMemory`).
 public final class Directory: Sendable {
+    private enum TokenLookup: Hashable {
+        case key(String)
+        case id(Int)
+    }
+
     private struct SiteTokens {
-        var byKey: [String: DeveloperToken]
-        var byID: [Int: DeveloperToken]
-        /// By id, as the store orders them.
-        var all: [DeveloperToken]
+        /// nil: the store has no such token.
+        var found: [TokenLookup: DeveloperToken?] = [:]
+        var browser: [DeveloperToken]?
+        var count: Int?
     }
 
     private struct State {
@@ -33,16 +38,18 @@ public final class Directory: Sendable {
     private let clients: any ClientStore
     private let changes: ChangeFeed
     private let state = Mutex(State())
-    /// Bounds memory: past this many cached users per site, the site's user cache starts over.
+    /// Bound memory: past this many cached users (developer-token look-ups) of a site, that cache starts over.
     private let maxUsersPerSite: Int
+    private let maxTokensPerSite: Int
 
     public init(users: any UserStore, developerTokens: any DeveloperTokenStore, clients: any ClientStore, changes: ChangeFeed,
-                maxUsersPerSite: Int = 100_000) {
+                maxUsersPerSite: Int = 100_000, maxTokensPerSite: Int = 100_000) {
         self.users = users
         self.developerTokenStore = developerTokens
         self.clients = clients
         self.changes = changes
         self.maxUsersPerSite = maxUsersPerSite
+        self.maxTokensPerSite = maxTokensPerSite
         changes.subscribe { [weak self] change in self?.forget(change) }
     }
 
@@ -120,35 +127,54 @@ public final class Directory: Sendable {
 
     // MARK: Developer tokens
 
+    /// The token with this key, from memory when it (or its absence) was read before.
     public func developerToken(site: UUID, key: String) async throws -> DeveloperToken? {
-        try await tokens(site: site).byKey[key]
+        try await developerToken(site: site, .key(key)) { try await self.developerTokenStore.developerToken(site: site, key: key) }
     }
 
     public func developerToken(site: UUID, id: Int) async throws -> DeveloperToken? {
-        try await tokens(site: site).byID[id]
+        try await developerToken(site: site, .id(id)) { try await self.developerTokenStore.developerToken(site: site, id: id) }
     }
 
-    public func developerTokens(site: UUID) async throws -> [DeveloperToken] {
-        try await tokens(site: site).all
-    }
-
-    /// A site's tokens are loaded all at once, so an unknown key is answered from memory too.
-    private func tokens(site: UUID) async throws -> SiteTokens {
-        let hit = state.withLock { $0.tokens[site] }
+    /// Tokens are remembered one by one, found or not (so an unknown key costs one store round trip, not one per
+    /// request), up to `maxTokensPerSite` entries a site; past that the site's entries start over, so memory stays
+    /// bounded however many tokens the store holds or how many made-up keys a client sends.
+    private func developerToken(site: UUID, _ lookup: TokenLookup, load: () async throws -> DeveloperToken?) async throws -> DeveloperToken? {
+        let hit = state.withLock { $0.tokens[site]?.found[lookup] }
         if changes.mayServeFromMemory, let hit { return hit }
         let generation = state.withLock { $0.generation }
-        let all: [DeveloperToken]
-        do {
-            all = try await developerTokenStore.developerTokens(site: site)
-        } catch StoreError.unavailable where hit != nil {
-            return hit!
+        let token = try await StoreError.staleIfUnavailable(hit) { try await load() }
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.tokens[site, default: SiteTokens()].found.count >= maxTokensPerSite { state.tokens[site]?.found = [:] }
+            state.tokens[site, default: SiteTokens()].found[lookup] = .some(token)
         }
-        let loaded = SiteTokens(
-            byKey: Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }),
-            byID: Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), all: all
-        )
-        state.withLock { state in if state.generation == generation { state.tokens[site] = loaded } }
-        return loaded
+        return token
+    }
+
+    /// The site's browser tokens (CORS preflight asks whether any of them admits an origin), kept until a token of
+    /// the site changes.
+    public func browserTokens(site: UUID) async throws -> [DeveloperToken] {
+        let hit = state.withLock { $0.tokens[site]?.browser }
+        if changes.mayServeFromMemory, let hit { return hit }
+        let generation = state.withLock { $0.generation }
+        let tokens = try await StoreError.staleIfUnavailable(hit) { try await developerTokenStore.developerTokens(site: site, type: .browser) }
+        state.withLock { state in
+            if state.generation == generation { state.tokens[site, default: SiteTokens()].browser = tokens }
+        }
+        return tokens
+    }
+
+    /// How many tokens the site has (the dashboard's list), counted once and kept until a token of the site changes.
+    public func developerTokenCount(site: UUID) async throws -> Int {
+        let hit = state.withLock { $0.tokens[site]?.count }
+        if changes.mayServeFromMemory, let hit { return hit }
+        let generation = state.withLock { $0.generation }
+        let count = try await StoreError.staleIfUnavailable(hit) { try await developerTokenStore.developerTokenCount(site: site) }
+        state.withLock { state in
+            if state.generation == generation { state.tokens[site, default: SiteTokens()].count = count }
+        }
+        return count
     }
 
     // MARK: Applications

@@ -23,8 +23,26 @@ extension SQLStore: DeveloperTokenStore {
         try await db.read("SELECT * FROM developer_tokens WHERE site_id = \(site) ORDER BY id").map { try Self.developerToken($0, site: site) }
     }
 
+    public func developerTokens(site: UUID, newestFirstFrom offset: Int, limit: Int) async throws -> [DeveloperToken] {
+        try await db.read("SELECT * FROM developer_tokens WHERE site_id = \(site) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)")
+            .map { try Self.developerToken($0, site: site) }
+    }
+
+    public func developerTokens(site: UUID, type: DeveloperTokenType) async throws -> [DeveloperToken] {
+        try await db.read("SELECT * FROM developer_tokens WHERE site_id = \(site) AND type = \(type.rawValue) ORDER BY id")
+            .map { try Self.developerToken($0, site: site) }
+    }
+
+    public func developerTokenCount(site: UUID) async throws -> Int {
+        try await db.readOne("SELECT COUNT(*) AS n FROM developer_tokens WHERE site_id = \(site)")?.int("n") ?? 0
+    }
+
     public func developerToken(site: UUID, id: Int) async throws -> DeveloperToken? {
         try await db.readOne("SELECT * FROM developer_tokens WHERE site_id = \(site) AND id = \(id)").map { try Self.developerToken($0, site: site) }
+    }
+
+    public func developerToken(site: UUID, key: String) async throws -> DeveloperToken? {
+        try await db.readOne("SELECT * FROM developer_tokens WHERE site_id = \(site) AND key = \(key)").map { try Self.developerToken($0, site: site) }
     }
 
     private static func developerToken(_ row: SQLRow, site: UUID) throws -> DeveloperToken {

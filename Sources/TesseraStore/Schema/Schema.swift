@@ -357,6 +357,8 @@ enum Schema {
         // they do not know: first-hand sessions (step 7; their refresh tokens have no issued_ms) and search keys
         // (steps 9 and 10), derived again.
         Step(11, contract: true, code: Self.deriveWhatOlderReleasesWrote),
+        // A site's browser tokens (their origins answer CORS preflight), read without walking its other tokens.
+        Step(12) { _ in ["CREATE INDEX developer_tokens_by_type ON developer_tokens (site_id, type, id)"] },
     ]
 
     @Sendable static func deriveWhatOlderReleasesWrote(_ db: any SQLExecutor) async throws -> [String] {
