@@ -124,15 +124,14 @@ extension Argon2id {
         let h0 = h0Hasher.finalize()
 
         let wordCount = blockCount * wordsPerBlock
-        let memory = UnsafeMutablePointer<UInt64>.allocate(capacity: wordCount)
-        memory.initialize(repeating: 0, count: wordCount)
+        let blocks = BlockMemory(words: wordCount)
+        defer { blocks.release() }
+        let memory = blocks.words
         // Scratch: two working blocks for G, a zero block, the address-generator input and its output.
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 5 * wordsPerBlock)
         scratch.initialize(repeating: 0, count: 5 * wordsPerBlock)
         defer {
             // Password-derived memory is wiped before it goes back to the allocator.
-            memory.update(repeating: 0, count: wordCount)
-            memory.deallocate()
             scratch.update(repeating: 0, count: 5 * wordsPerBlock)
             scratch.deallocate()
         }
