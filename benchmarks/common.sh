@@ -34,3 +34,31 @@ run() { # label, wrk arguments... (wrk pinned to core 1)
 make_credentials() {
     eval "$(python3 benchmarks/make_credentials.py "$base" "$password")"
 }
+
+# An access key, created on the dashboard (the secret is shown once, on the page that made it): sets key_id and
+# key_secret.
+make_access_key() {
+    export BASE=$base PASSWORD=$password
+    read -r key_id key_secret < <(python3 - <<'PY'
+import http.cookiejar, os, re, urllib.parse, urllib.request
+base, password = os.environ["BASE"], os.environ["PASSWORD"]
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+def csrf(path):
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', opener.open(base + path).read().decode()).group(1)
+opener.open(base + "/", urllib.parse.urlencode({"csrf": csrf("/"), "username": "admin", "password": password}).encode())
+page = opener.open(base + "/dashboard/access-keys", urllib.parse.urlencode({"csrf": csrf("/dashboard/access-keys")}).encode()).read().decode()
+print(re.search(r'id="access-key-id">([^<]+)<', page).group(1), re.search(r'id="access-key-secret">([^<]+)<', page).group(1))
+PY
+)
+}
+
+# An OAuth developer token, which authenticates as a client too (its key and secret; no application has its id):
+# sets oauth_id and oauth_secret. Needs make_credentials first (it is made with $AUTHTOKEN).
+make_oauth_client() {
+    local oauth
+    oauth=$(curl -sf -H "Authorization: Bearer $AUTHTOKEN" -H 'Content-Type: application/xml' \
+        --data "<developer-token type='oauth'><name>bench introspector</name><host>rs.example</host></developer-token>" \
+        "$base/@api/deki/site/developer-tokens?dream.out.format=json")
+    oauth_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$oauth")
+    oauth_secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$oauth")
+}

@@ -13,12 +13,7 @@ client_secret=$(awk '/^client_secret:/ {print $2}' <<<"$app")
 
 make_credentials
 
-# An OAuth developer token authenticates as a client too (its key and secret); no application has its id.
-oauth=$(curl -sf -H "Authorization: Bearer $AUTHTOKEN" -H 'Content-Type: application/xml' \
-    --data "<developer-token type='oauth'><name>bench introspector</name><host>rs.example</host></developer-token>" \
-    "$base/@api/deki/site/developer-tokens?dream.out.format=json")
-oauth_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$oauth")
-oauth_secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$oauth")
+make_oauth_client
 
 # wrk posts the introspection form through a small Lua script per token.
 introspect_script() { # token [client id, client secret] -> path of a Lua script

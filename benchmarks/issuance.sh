@@ -10,19 +10,7 @@ source "$(dirname "$0")/common.sh"
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
-# An access key, created on the dashboard (the secret is shown once, on the page that made it).
-export BASE=$base PASSWORD=$password
-read -r key_id key_secret < <(python3 - <<'PY'
-import http.cookiejar, os, re, urllib.parse, urllib.request
-base, password = os.environ["BASE"], os.environ["PASSWORD"]
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-def csrf(path):
-    return re.search(r'name="csrf" value="([0-9a-f]+)"', opener.open(base + path).read().decode()).group(1)
-opener.open(base + "/", urllib.parse.urlencode({"csrf": csrf("/"), "username": "admin", "password": password}).encode())
-page = opener.open(base + "/dashboard/access-keys", urllib.parse.urlencode({"csrf": csrf("/dashboard/access-keys")}).encode()).read().decode()
-print(re.search(r'id="access-key-id">([^<]+)<', page).group(1), re.search(r'id="access-key-secret">([^<]+)<', page).group(1))
-PY
-)
+make_access_key
 body=$(mktemp --suffix=.lua)
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data" "$body"' EXIT
 cat >"$body" <<LUA
