@@ -69,14 +69,18 @@ import TesseraStore
         let mine = try await store.accessKeys(site: site.id, userID: 1, offset: 2, limit: 10)
         #expect(mine.total == 3 && mine.keys == [keys[2]])
         #expect(try await store.accessKeys(site: other.id, userID: nil, offset: 0, limit: 10).total == 0)
+        // Use is marked on an active key only; activation changes nothing else.
         var changed = keys[1]
-        changed.isActive = false
         changed.lastUsedAt = Self.epoch.addingTimeInterval(60)
-        try await store.updateAccessKey(changed)
+        #expect(try await store.markAccessKeyUsed(site: site.id, id: "KEY1", at: Self.epoch.addingTimeInterval(60)))
         #expect(try await store.accessKey(site: site.id, id: "KEY1") == changed)
-        var foreign = changed
-        foreign.siteID = other.id
-        await #expect(throws: StoreError.self) { try await store.updateAccessKey(foreign) }
+        changed.isActive = false
+        try await store.setAccessKeyActive(site: site.id, id: "KEY1", active: false)
+        #expect(try await store.accessKey(site: site.id, id: "KEY1") == changed)
+        #expect(try await store.markAccessKeyUsed(site: site.id, id: "KEY1", at: Self.epoch.addingTimeInterval(120)) == false)
+        #expect(try await store.accessKey(site: site.id, id: "KEY1") == changed)
+        #expect(try await store.markAccessKeyUsed(site: other.id, id: "KEY0", at: Self.epoch) == false)
+        await #expect(throws: StoreError.self) { try await store.setAccessKeyActive(site: other.id, id: "KEY1", active: true) }
         #expect(try await store.deleteAccessKey(site: other.id, id: "KEY1") == false)
         #expect(try await store.deleteAccessKey(site: site.id, id: "KEY1"))
         #expect(try await store.accessKey(site: site.id, id: "KEY1") == nil)

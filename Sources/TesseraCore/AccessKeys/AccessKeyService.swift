@@ -11,6 +11,8 @@ public final class AccessKeyService: Sendable {
     private let masterKey: MasterKey
     private let audit: AuditLog
     private let now: @Sendable () -> Date
+    /// How stale a key's "last used" may be: 60 s.
+    public static let lastUseResolution: TimeInterval = 60
 
     public init(store: any AccessKeyStore, users: any UserStore, directory: Directory, tokens: CXoneTokenService, masterKey: MasterKey, audit: AuditLog,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -90,7 +92,7 @@ public final class AccessKeyService: Sendable {
     public func setActive(_ id: String, active: Bool, caller: Caller, clientAddress: String) async throws -> AccessKey {
         var key = try await key(id, caller: caller)
         key.isActive = active
-        try await store.updateAccessKey(key)
+        try await store.setAccessKeyActive(site: key.siteID, id: key.id, active: active)
         record(active ? "access-key.activate" : "access-key.deactivate", caller: caller, key: key, clientAddress: clientAddress)
         return key
     }
@@ -120,9 +122,13 @@ public final class AccessKeyService: Sendable {
                                         clientAddress: clientAddress, detail: "access key: wrong secret, inactive key or inactive user"))
                 throw refused
             }
-            var used = key
-            used.lastUsedAt = now()
-            try await store.updateAccessKey(used)
+            // "Last used" is kept to the minute: a key exchanged many times a second costs one write a minute, not a
+            // durable write per token answer. The write also re-checks the key, so one deactivated since it was read
+            // gets no tokens (and is not revived).
+            let time = now()
+            if key.lastUsedAt.map({ time.timeIntervalSince($0) >= Self.lastUseResolution }) ?? true {
+                guard try await store.markAccessKeyUsed(site: site.id, id: key.id, at: time) else { throw refused }
+            }
             return user
         } catch let error as OAuthError {
             throw error

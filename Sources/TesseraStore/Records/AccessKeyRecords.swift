@@ -22,10 +22,12 @@ extension SQLStore: AccessKeyStore {
         return (try keys.map(Self.accessKey), total)
     }
 
-    public func updateAccessKey(_ key: AccessKey) async throws {
-        try await update("""
-            UPDATE access_keys SET is_active = \(key.isActive), last_used_at = \(key.lastUsedAt) WHERE site_id = \(key.siteID) AND id = \(key.id)
-            """, announcing: nil)
+    public func setAccessKeyActive(site: UUID, id: String, active: Bool) async throws {
+        try await update("UPDATE access_keys SET is_active = \(active) WHERE site_id = \(site) AND id = \(id)", announcing: nil)
+    }
+
+    public func markAccessKeyUsed(site: UUID, id: String, at time: Date) async throws -> Bool {
+        try await db.execute("UPDATE access_keys SET last_used_at = \(time) WHERE site_id = \(site) AND id = \(id) AND is_active = \(true)") > 0
     }
 
     public func deleteAccessKeys(site: UUID, createdBy user: Int, client: String) async throws -> Int {

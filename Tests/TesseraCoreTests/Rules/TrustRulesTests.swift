@@ -104,6 +104,35 @@ import TesseraTestSupport
     }
 
     @Test(arguments: StoreKind.allCases)
+    func anAccessKeysLastUseIsKeptToTheMinuteAndADeactivatedKeyStaysDeactivated(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        let bob = try await w.user("bob")
+        let key = try await w.services.accessKeys.create(for: bob, caller: Caller(site: w.site, user: bob, kind: .authToken), clientAddress: "t")
+        func lastUsed() async throws -> Date? { try await w.store.accessKey(site: w.site.id, id: key.key.id)?.lastUsedAt }
+        let first = w.clock.now
+        _ = try await w.services.accessKeys.exchange(id: key.key.id, secret: key.secret, site: w.site, clientAddress: "t")
+        #expect(try await lastUsed() == first)
+        // Within the minute another exchange writes nothing; past it, the time is written again.
+        w.clock.advance(by: AccessKeyService.lastUseResolution - 1)
+        _ = try await w.services.accessKeys.exchange(id: key.key.id, secret: key.secret, site: w.site, clientAddress: "t")
+        #expect(try await lastUsed() == first)
+        w.clock.advance(by: 1)
+        _ = try await w.services.accessKeys.exchange(id: key.key.id, secret: key.secret, site: w.site, clientAddress: "t")
+        let second = w.clock.now
+        #expect(try await lastUsed() == second)
+        // Deactivating changes only the flag; a deactivated key gets no tokens, and trying does not revive it.
+        let off = try await w.services.accessKeys.setActive(key.key.id, active: false, caller: w.adminCaller, clientAddress: "t")
+        #expect(off.isActive == false)
+        w.clock.advance(by: AccessKeyService.lastUseResolution)
+        await World.expectOAuthError("invalid_grant") {
+            _ = try await w.services.accessKeys.exchange(id: key.key.id, secret: key.secret, site: w.site, clientAddress: "t")
+        }
+        let stored = try #require(try await w.store.accessKey(site: w.site.id, id: key.key.id))
+        #expect(stored.isActive == false && stored.lastUsedAt == second)
+        try await w.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func usernamesAreOneNameWhateverTheirUnicodeForm(_ kind: StoreKind) async throws {
         guard let w = try await World.make(kind) else { return }
         let zoe = try await w.user("zo\u{65}\u{308}")  // decomposed
