@@ -62,6 +62,49 @@ import TesseraTestSupport
         try await database.close()
     }
 
+    /// A transaction that runs no statement, alone or inside a group, disturbs nothing, and one whose first
+    /// statement fails undoes only itself.
+    @Test func transactionsWithoutStatementsOrWithAFailingFirstOneDisturbNothing() async throws {
+        let (database, directory) = try database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await database.execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
+        try await database.execute("INSERT INTO t (x) VALUES (0)")
+        #expect(try await database.transaction { _ in 42 } == 42)
+        await #expect(throws: Refused.self) { try await database.transaction { _ in throw Refused() } }
+        await #expect(throws: StoreError.self) { try await database.execute("INSERT INTO t (x) VALUES (0)") }
+
+        let outcomes = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 1...150 {
+                group.addTask {
+                    do {
+                        try await database.transaction { tx in
+                            switch i % 5 {
+                            case 0: throw Refused()  // no statement, fails
+                            case 1: return  // no statement, succeeds
+                            case 2: try await tx.execute("INSERT INTO t (x) VALUES (0)")  // the first statement fails
+                            default: try await tx.execute("INSERT INTO t (x) VALUES (\(i))")
+                            }
+                        }
+                    } catch is Refused {
+                        return (i, "refused")
+                    } catch StoreError.conflict {
+                        return (i, "conflict")
+                    }
+                    return (i, "done")
+                }
+            }
+            var all: [Int: String] = [:]
+            for try await (i, outcome) in group { all[i] = outcome }
+            return all
+        }
+        #expect(outcomes == Dictionary(uniqueKeysWithValues: (1...150).map { i in (i, [0: "refused", 2: "conflict"][i % 5] ?? "done") }))
+        let stored = try await database.read("SELECT x FROM t WHERE x > 0 ORDER BY x").map { try $0.int("x") }
+        #expect(stored == (1...150).filter { $0 % 5 == 3 || $0 % 5 == 4 })
+        try await database.execute("INSERT INTO t (x) VALUES (1000)")
+        #expect(try await database.read("SELECT count(*) AS n FROM t WHERE x = 1000").first?.int("n") == 1)
+        try await database.close()
+    }
+
     @Test func aLoneWriteCommitsAtOnce() async throws {
         let (database, directory) = try database()
         defer { try? FileManager.default.removeItem(at: directory) }
