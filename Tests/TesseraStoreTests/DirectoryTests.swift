@@ -23,8 +23,10 @@ import TesseraStore
         #expect(try await directory.developerToken(site: site.id, key: "k") == nil)
         let token = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "k"))
         try await eventually { try await directory.developerToken(site: site.id, key: "k") == token }
+        #expect(try await directory.developerToken(site: site.id, id: token.id) == token)
         _ = try await store.deleteDeveloperToken(site: site.id, id: token.id)
         try await eventually { try await directory.developerToken(site: site.id, id: token.id) == nil }
+        #expect(try await directory.developerToken(site: site.id, key: "k") == nil)
         try await store.close()
     }
 
@@ -133,7 +135,10 @@ import TesseraStore
         try await store.createSite(site, users: StoreFixtures.firstUsers(site))
         let server = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "known"))
         let counting = CountingTokens(store)
-        let directory = Directory(users: store, developerTokens: counting, clients: store, changes: store.changes, maxTokensPerSite: 8)
+        var others: [DeveloperToken] = []
+        for i in 1...10 { others.append(try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "other-\(i)"))) }
+        let directory = Directory(users: store, developerTokens: counting, clients: store, changes: store.changes,
+                                  maxTokensPerSite: 8, maxMissingPerSite: 4)
         func lookups() -> Int { counting.lookups.withLock { $0 } }
 
         for _ in 0..<20 {
@@ -143,22 +148,29 @@ import TesseraStore
             #expect(try await directory.developerToken(site: site.id, id: 999) == nil)
         }
         #expect(lookups() == 4)
-        // A flood of made-up keys: each is looked up once, and the site's entries start over every 8, so the cache
-        // never holds more than 8 (the known token is then read again, once).
+        // A flood of made-up keys: each is looked up once, the misses start over every 4, and the tokens in use
+        // stay (the known one costs no read after it).
         for i in 0..<20 { #expect(try await directory.developerToken(site: site.id, key: "flood-\(i)") == nil) }
         #expect(lookups() == 24)
         #expect(try await directory.developerToken(site: site.id, key: "known") == server)
-        #expect(lookups() == 25)
+        #expect(lookups() == 24)
+        // Past 8 tokens the found ones start over too: ten more tokens, the 7th of which cleared the first six.
+        for other in others { #expect(try await directory.developerToken(site: site.id, key: other.key) == other) }
+        #expect(lookups() == 34)
+        #expect(try await directory.developerToken(site: site.id, key: "other-10") == others[9])
+        #expect(lookups() == 34)
+        #expect(try await directory.developerToken(site: site.id, key: "other-1") == others[0])
+        #expect(lookups() == 35)
 
         // The count and the browser tokens are read once, and again after a change to the site's tokens.
-        #expect(try await directory.developerTokenCount(site: site.id) == 1)
+        #expect(try await directory.developerTokenCount(site: site.id) == 11)
         #expect(try await directory.browserTokens(site: site.id).isEmpty)
-        #expect(try await directory.developerTokenCount(site: site.id) == 1)
+        #expect(try await directory.developerTokenCount(site: site.id) == 11)
         #expect(try await directory.browserTokens(site: site.id).isEmpty)
-        #expect(lookups() == 27)
+        #expect(lookups() == 37)
         let created = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "browser-key", type: .browser))
         try await eventually(timeout: .seconds(1)) { try await directory.browserTokens(site: site.id) == [created] }
-        #expect(try await directory.developerTokenCount(site: site.id) == 2)
+        #expect(try await directory.developerTokenCount(site: site.id) == 12)
         #expect(try await directory.developerToken(site: site.id, key: "browser-key") == created)
         try await store.close()
     }

@@ -123,11 +123,17 @@ public final class AccessKeyService: Sendable {
                 throw refused
             }
             // "Last used" is kept to the minute: a key exchanged many times a second costs one write a minute, not a
-            // durable write per token answer. The write also re-checks the key, so one deactivated since it was read
-            // gets no tokens (and is not revived).
+            // durable write per token answer. The write touches only that column and only on an active key: it never
+            // revives a key deactivated since it was read, and when it finds none the exchange is refused. (Between
+            // two writes, a deactivation that lands while an exchange is in flight is seen by the next exchange.)
+            // A recorded time ahead of this clock (another instance's) is written over too.
             let time = now()
-            if key.lastUsedAt.map({ time.timeIntervalSince($0) >= Self.lastUseResolution }) ?? true {
-                guard try await store.markAccessKeyUsed(site: site.id, id: key.id, at: time) else { throw refused }
+            if key.lastUsedAt.map({ time.timeIntervalSince($0) >= Self.lastUseResolution || $0 > time }) ?? true {
+                guard try await store.markAccessKeyUsed(site: site.id, id: key.id, at: time) else {
+                    audit.record(AuditEvent(siteID: site.id, action: "credential.refused", outcome: "refused", actorUserID: key.userID, tokenID: nil,
+                                            clientAddress: clientAddress, detail: "access key: deactivated or deleted while in use"))
+                    throw refused
+                }
             }
             return user
         } catch let error as OAuthError {

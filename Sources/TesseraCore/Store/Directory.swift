@@ -15,8 +15,10 @@ public final class Directory: Sendable {
     }
 
     private struct SiteTokens {
-        /// nil: the store has no such token.
-        var found: [TokenLookup: DeveloperToken?] = [:]
+        var found: [TokenLookup: DeveloperToken] = [:]
+        /// Look-ups the store answered with nothing, kept apart and fewer, so that a flood of made-up keys neither
+        /// pushes out the tokens in use nor holds much memory.
+        var missing: Set<TokenLookup> = []
         var browser: [DeveloperToken]?
         var count: Int?
     }
@@ -38,18 +40,21 @@ public final class Directory: Sendable {
     private let clients: any ClientStore
     private let changes: ChangeFeed
     private let state = Mutex(State())
-    /// Bound memory: past this many cached users (developer-token look-ups) of a site, that cache starts over.
+    /// Bound memory: past this many cached users (developer tokens, look-ups that found no token) of a site, that
+    /// cache starts over.
     private let maxUsersPerSite: Int
     private let maxTokensPerSite: Int
+    private let maxMissingPerSite: Int
 
     public init(users: any UserStore, developerTokens: any DeveloperTokenStore, clients: any ClientStore, changes: ChangeFeed,
-                maxUsersPerSite: Int = 100_000, maxTokensPerSite: Int = 100_000) {
+                maxUsersPerSite: Int = 100_000, maxTokensPerSite: Int = 100_000, maxMissingPerSite: Int = 10_000) {
         self.users = users
         self.developerTokenStore = developerTokens
         self.clients = clients
         self.changes = changes
         self.maxUsersPerSite = maxUsersPerSite
         self.maxTokensPerSite = maxTokensPerSite
+        self.maxMissingPerSite = maxMissingPerSite
         changes.subscribe { [weak self] change in self?.forget(change) }
     }
 
@@ -136,18 +141,29 @@ public final class Directory: Sendable {
         try await developerToken(site: site, .id(id)) { try await self.developerTokenStore.developerToken(site: site, id: id) }
     }
 
-    /// Tokens are remembered one by one, found or not (so an unknown key costs one store round trip, not one per
-    /// request), up to `maxTokensPerSite` entries a site; past that the site's entries start over, so memory stays
-    /// bounded however many tokens the store holds or how many made-up keys a client sends.
+    /// Tokens are remembered one by one, and so is a look-up that found none (a key sent again costs no store round
+    /// trip), up to `maxTokensPerSite` tokens and `maxMissingPerSite` misses a site; past either bound that set of the
+    /// site starts over, so memory stays bounded however many tokens the store holds or made-up keys clients send.
     private func developerToken(site: UUID, _ lookup: TokenLookup, load: () async throws -> DeveloperToken?) async throws -> DeveloperToken? {
-        let hit = state.withLock { $0.tokens[site]?.found[lookup] }
+        let hit: DeveloperToken?? = state.withLock { state in
+            guard let tokens = state.tokens[site] else { return nil }
+            if let token = tokens.found[lookup] { return .some(token) }
+            return tokens.missing.contains(lookup) ? .some(nil) : nil
+        }
         if changes.mayServeFromMemory, let hit { return hit }
         let generation = state.withLock { $0.generation }
         let token = try await StoreError.staleIfUnavailable(hit) { try await load() }
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.tokens[site, default: SiteTokens()].found.count >= maxTokensPerSite { state.tokens[site]?.found = [:] }
-            state.tokens[site, default: SiteTokens()].found[lookup] = .some(token)
+            var tokens = state.tokens.removeValue(forKey: site) ?? SiteTokens()
+            if let token {
+                if tokens.found.count >= maxTokensPerSite { tokens.found = [:] }
+                tokens.found[lookup] = token
+            } else {
+                if tokens.missing.count >= maxMissingPerSite { tokens.missing = [] }
+                tokens.missing.insert(lookup)
+            }
+            state.tokens[site] = tokens
         }
         return token
     }

@@ -120,7 +120,11 @@ import TesseraTestSupport
         _ = try await w.services.accessKeys.exchange(id: key.key.id, secret: key.secret, site: w.site, clientAddress: "t")
         let second = w.clock.now
         #expect(try await lastUsed() == second)
-        // Deactivating changes only the flag; a deactivated key gets no tokens, and trying does not revive it.
+        // A time ahead of this clock (written by an instance whose clock runs fast) is written over at once.
+        #expect(try await w.store.markAccessKeyUsed(site: w.site.id, id: key.key.id, at: second.addingTimeInterval(3600)))
+        _ = try await w.services.accessKeys.exchange(id: key.key.id, secret: key.secret, site: w.site, clientAddress: "t")
+        #expect(try await lastUsed() == second)
+        // Deactivating changes only the flag (last use stays); a deactivated key gets no tokens, and stays deactivated.
         let off = try await w.services.accessKeys.setActive(key.key.id, active: false, caller: w.adminCaller, clientAddress: "t")
         #expect(off.isActive == false)
         w.clock.advance(by: AccessKeyService.lastUseResolution)
