@@ -19,6 +19,10 @@ struct BlockMemory {
         guard let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else {
             fatalError("Argon2id: cannot map \(byteCount) bytes")
         }
+        #if os(Linux)
+        // Password-derived blocks stay out of core dumps.
+        _ = madvise(mapped, byteCount, MADV_DONTDUMP)
+        #endif
         words = mapped.bindMemory(to: UInt64.self, capacity: count)
     }
 

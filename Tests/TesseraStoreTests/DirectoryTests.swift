@@ -120,7 +120,12 @@ import TesseraStore
         func developerToken(site: UUID, key: String) async throws -> DeveloperToken? {
             try await counted { try await base.developerToken(site: site, key: key) }
         }
-        func updateDeveloperToken(_ token: DeveloperToken) async throws { try await base.updateDeveloperToken(token) }
+        func updateDeveloperToken(_ token: DeveloperToken, ifSaltsOf previous: DeveloperToken) async throws -> Bool {
+            try await base.updateDeveloperToken(token, ifSaltsOf: previous)
+        }
+        func revokeLongTermJWT(site: UUID, id: Int, salt: String) async throws -> Bool {
+            try await base.revokeLongTermJWT(site: site, id: id, salt: salt)
+        }
         func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool { try await base.deleteDeveloperToken(site: site, id: id) }
         func deleteDeveloperTokens(site: UUID, createdBy user: Int, client: String) async throws -> [Int] {
             try await base.deleteDeveloperTokens(site: site, createdBy: user, client: client)

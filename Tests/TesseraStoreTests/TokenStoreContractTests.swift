@@ -38,12 +38,23 @@ import TesseraStore
         #expect(try await store.developerTokens(site: a.id, type: .browser) == [second])
         #expect(try await store.developerTokens(site: b.id, type: .browser).isEmpty)
         #expect(try await store.developerTokenCount(site: a.id) == 2)
+        // An update applies over the salts it read, and only then; a revocation takes the JWT of its salt only.
         var changed = first
         changed.name = "renamed"
         changed.restrictedUserID = nil
-        changed.jwtSalt = nil
-        try await store.updateDeveloperToken(changed)
+        changed.jwtSalt = "jwt-2"
+        #expect(try await store.updateDeveloperToken(changed, ifSaltsOf: first))
         #expect(try await store.developerTokens(site: a.id).first == changed)
+        var stale = first
+        stale.name = "from a stale read"
+        #expect(try await store.updateDeveloperToken(stale, ifSaltsOf: first) == false)
+        #expect(try await store.revokeLongTermJWT(site: a.id, id: 1, salt: "jwt") == false)
+        #expect(try await store.developerTokens(site: a.id).first == changed)
+        #expect(try await store.revokeLongTermJWT(site: a.id, id: 1, salt: "jwt-2"))
+        #expect(try await store.revokeLongTermJWT(site: a.id, id: 1, salt: "jwt-2") == false)
+        changed.jwtSalt = nil
+        #expect(try await store.developerTokens(site: a.id).first == changed)
+        #expect(try await store.updateDeveloperToken(changed, ifSaltsOf: changed))
         #expect(try await store.deleteDeveloperToken(site: a.id, id: 1))
         #expect(try await store.deleteDeveloperToken(site: a.id, id: 1) == false)
         #expect(try await store.developerTokens(site: a.id).map(\.id) == [2])
@@ -51,7 +62,7 @@ import TesseraStore
         #expect(try await store.createDeveloperToken(Self.token(site: a, key: "k3")).id == 3)
         var ghost = changed
         ghost.id = 99
-        await #expect(throws: StoreError.notFound) { try await store.updateDeveloperToken(ghost) }
+        #expect(try await store.updateDeveloperToken(ghost, ifSaltsOf: ghost) == false)
         try await store.close()
     }
 

@@ -95,7 +95,8 @@ public final class DeveloperTokenService: Sendable {
     }
 
     public func update(_ id: Int, changes: DeveloperTokenChanges, caller: Caller, clientAddress: String) async throws -> IssuedDeveloperToken {
-        var token = try await self.token(id, caller: caller)
+        let read = try await self.token(id, caller: caller)
+        var token = read
         if let type = changes.type, type != token.type { throw ServiceError.invalidInput("the type of a token cannot change") }
         if let key = changes.key, key != token.key { throw ServiceError.invalidInput("the key of a token cannot change") }
         if let name = changes.name {
@@ -133,10 +134,10 @@ public final class DeveloperTokenService: Sendable {
             // A new salt gives a new key: the previous JWT stops verifying.
             token.jwtSalt = Secrets.randomHex(16)
         }
-        do {
-            try await store.updateDeveloperToken(token)
-        } catch StoreError.notFound {
-            throw ServiceError.notFound("developer token not found")
+        // Written only over what was read: a revocation or another edit since then wins, and this one is refused.
+        guard try await store.updateDeveloperToken(token, ifSaltsOf: read) else {
+            guard try await store.developerToken(site: caller.site.id, id: id) != nil else { throw ServiceError.notFound("developer token not found") }
+            throw ServiceError.conflict("the token changed while this change was made; read it again")
         }
         record("developer-token.update", token: token, caller: caller, clientAddress: clientAddress,
                detail: changes.generateJWT ? "new long-term JWT issued" : "token changed")

@@ -16,8 +16,12 @@ public protocol DeveloperTokenStore: Sendable {
     func developerToken(site: UUID, id: Int) async throws -> DeveloperToken?
     /// The site's token with this key, or nil.
     func developerToken(site: UUID, key: String) async throws -> DeveloperToken?
-    /// Replaces the mutable fields (name, hosts, restriction, salts). Throws `StoreError.notFound`.
-    func updateDeveloperToken(_ token: DeveloperToken) async throws
+    /// Replaces the mutable fields (name, hosts, restriction, salts) of a token whose salts are still those of
+    /// `previous` (as read before the change). False when no token has that id and those salts: it was deleted, or a
+    /// concurrent change gave it a new JWT or took its JWT away, which this write must not undo.
+    func updateDeveloperToken(_ token: DeveloperToken, ifSaltsOf previous: DeveloperToken) async throws -> Bool
+    /// Takes away a token's long-term JWT if it still has the one with this salt; says whether it did.
+    func revokeLongTermJWT(site: UUID, id: Int, salt: String) async throws -> Bool
     /// Returns false when there was no such token.
     func deleteDeveloperToken(site: UUID, id: Int) async throws -> Bool
     /// Deletes the tokens a user created through an application's token; returns their ids.

@@ -134,9 +134,10 @@ public final class IntrospectionService: Sendable {
                 try await revocations.revoke(Revocation(siteID: site.id, reference: Revocation.accessToken(jti: token.jti), expiresAt: token.expires))
             case .refresh(let token, _):
                 try await tokens.endSession(family: token.familyID, site: site.id)
-            case .longTermJWT(_, var token, _, _):
-                token.jwtSalt = nil
-                try await developerTokens.updateDeveloperToken(token)
+            case .longTermJWT(_, let token, _, _):
+                // Only the JWT column, and only if it still holds this JWT's salt: the token read may be a cached copy,
+                // and writing it back whole could undo a change made since (a new JWT, a new restriction).
+                if let salt = token.jwtSalt { _ = try await developerTokens.revokeLongTermJWT(site: site.id, id: token.id, salt: salt) }
             case .authToken(_, let token):
                 try await revocations.revoke(Revocation(siteID: site.id, reference: AccountService.revocationReference(token), expiresAt: token.expires))
             }
