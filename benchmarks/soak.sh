@@ -35,7 +35,7 @@ export SOAK_HOST=127.0.0.1 SOAK_PORT=$port SOAK_AUTHTOKEN=$AUTHTOKEN SOAK_JWT=$J
 # What make_credentials does not give: a server token's key and secret (a signature is good for 300 s, so the driver
 # signs afresh every second as a client would), an OAuth developer token to introspect with, and an access key for
 # issuance (made through the access-key API with the access token's own user and tenant).
-eval "$(python3 - <<'PY'
+eval "$(BASE=$base python3 - <<'PY'
 import base64, json, os, shlex, urllib.request
 base, auth, access = os.environ["BASE"], os.environ["SOAK_AUTHTOKEN"], os.environ["SOAK_ACCESS"]
 def call(path, body, headers):
