@@ -85,49 +85,46 @@ public final class Directory: Sendable {
         }
     }
 
+    /// Every cached read goes this one way: what memory holds, when the change feed allows serving from it; else the
+    /// store (or, when the store cannot be reached, what memory holds), and the answer is kept unless a change was
+    /// announced while it was read.
+    private func cached<T: Sendable>(_ held: (State) -> T?, load: () async throws -> T, keep: (inout State, T) -> Void) async throws -> T {
+        let hit = state.withLock { held($0) }
+        if changes.mayServeFromMemory, let hit { return hit }
+        let generation = state.withLock { $0.generation }
+        let value = try await StoreError.staleIfUnavailable(hit, load)
+        state.withLock { state in
+            if state.generation == generation { keep(&state, value) }
+        }
+        return value
+    }
+
     // MARK: Users
 
     /// How many users the site has (Expert's `totalcount`): counted once, then kept until a user of the site changes.
     public func userCount(site: UUID) async throws -> Int {
-        let hit = state.withLock { $0.userCounts[site] }
-        if changes.mayServeFromMemory, let hit { return hit }
-        let generation = state.withLock { $0.generation }
-        let count = try await StoreError.staleIfUnavailable(hit) { try await users.userCount(site: site) }
-        state.withLock { state in
-            if state.generation == generation { state.userCounts[site] = count }
-        }
-        return count
+        try await cached({ $0.userCounts[site] }, load: { try await users.userCount(site: site) }, keep: { $0.userCounts[site] = $1 })
     }
 
     public func user(site: UUID, id: Int) async throws -> User? {
-        let hit = state.withLock { $0.users[site]?[id] }
-        if changes.mayServeFromMemory, let hit { return hit }
-        let generation = state.withLock { $0.generation }
-        let user = try await StoreError.staleIfUnavailable(hit.map { $0 as User? }) { try await users.user(site: site, id: id) }
-        if let user { remember(user, ifGeneration: generation) }
-        return user
+        try await cached({ $0.users[site]?[id].map { .some($0) } }, load: { try await users.user(site: site, id: id) }, keep: remember)
     }
 
     public func user(site: UUID, username: String) async throws -> User? {
         let key = Usernames.key(username)
-        let hit = state.withLock { state in state.usernames[site]?[key].flatMap { state.users[site]?[$0] } }
-        if changes.mayServeFromMemory, let hit { return hit }
-        let generation = state.withLock { $0.generation }
-        let user = try await StoreError.staleIfUnavailable(hit.map { $0 as User? }) { try await users.user(site: site, username: username) }
-        if let user { remember(user, ifGeneration: generation) }
-        return user
+        return try await cached({ state in state.usernames[site]?[key].flatMap { state.users[site]?[$0] }.map { .some($0) } },
+                                load: { try await users.user(site: site, username: username) }, keep: remember)
     }
 
-    private func remember(_ user: User, ifGeneration generation: UInt64) {
-        state.withLock { state in
-            guard state.generation == generation else { return }
-            if state.users[user.siteID, default: [:]].count >= maxUsersPerSite {
-                state.users[user.siteID] = [:]
-                state.usernames[user.siteID] = [:]
-            }
-            state.users[user.siteID, default: [:]][user.id] = user
-            state.usernames[user.siteID, default: [:]][Usernames.key(user.username)] = user.id
+    /// A user found (a look-up that found none is not kept), within the site's bound.
+    private func remember(_ state: inout State, _ user: User?) {
+        guard let user else { return }
+        if state.users[user.siteID, default: [:]].count >= maxUsersPerSite {
+            state.users[user.siteID] = [:]
+            state.usernames[user.siteID] = [:]
         }
+        state.users[user.siteID, default: [:]][user.id] = user
+        state.usernames[user.siteID, default: [:]][Usernames.key(user.username)] = user.id
     }
 
     // MARK: Developer tokens
@@ -145,16 +142,11 @@ public final class Directory: Sendable {
     /// trip), up to `maxTokensPerSite` tokens and `maxMissingPerSite` misses a site; past either bound that set of the
     /// site starts over, so memory stays bounded however many tokens the store holds or made-up keys clients send.
     private func developerToken(site: UUID, _ lookup: TokenLookup, load: () async throws -> DeveloperToken?) async throws -> DeveloperToken? {
-        let hit: DeveloperToken?? = state.withLock { state in
+        try await cached({ state -> DeveloperToken?? in
             guard let tokens = state.tokens[site] else { return nil }
             if let token = tokens.found[lookup] { return .some(token) }
             return tokens.missing.contains(lookup) ? .some(nil) : nil
-        }
-        if changes.mayServeFromMemory, let hit { return hit }
-        let generation = state.withLock { $0.generation }
-        let token = try await StoreError.staleIfUnavailable(hit) { try await load() }
-        state.withLock { state in
-            guard state.generation == generation else { return }
+        }, load: load, keep: { state, token in
             var tokens = state.tokens.removeValue(forKey: site) ?? SiteTokens()
             if let token {
                 if tokens.found.count >= maxTokensPerSite { tokens.found = [:] }
@@ -164,33 +156,20 @@ public final class Directory: Sendable {
                 tokens.missing.insert(lookup)
             }
             state.tokens[site] = tokens
-        }
-        return token
+        })
     }
 
     /// The site's browser tokens (CORS preflight asks whether any of them admits an origin), kept until a token of
     /// the site changes.
     public func browserTokens(site: UUID) async throws -> [DeveloperToken] {
-        let hit = state.withLock { $0.tokens[site]?.browser }
-        if changes.mayServeFromMemory, let hit { return hit }
-        let generation = state.withLock { $0.generation }
-        let tokens = try await StoreError.staleIfUnavailable(hit) { try await developerTokenStore.developerTokens(site: site, type: .browser) }
-        state.withLock { state in
-            if state.generation == generation { state.tokens[site, default: SiteTokens()].browser = tokens }
-        }
-        return tokens
+        try await cached({ $0.tokens[site]?.browser }, load: { try await developerTokenStore.developerTokens(site: site, type: .browser) },
+                         keep: { $0.tokens[site, default: SiteTokens()].browser = $1 })
     }
 
     /// How many tokens the site has (the dashboard's list), counted once and kept until a token of the site changes.
     public func developerTokenCount(site: UUID) async throws -> Int {
-        let hit = state.withLock { $0.tokens[site]?.count }
-        if changes.mayServeFromMemory, let hit { return hit }
-        let generation = state.withLock { $0.generation }
-        let count = try await StoreError.staleIfUnavailable(hit) { try await developerTokenStore.developerTokenCount(site: site) }
-        state.withLock { state in
-            if state.generation == generation { state.tokens[site, default: SiteTokens()].count = count }
-        }
-        return count
+        try await cached({ $0.tokens[site]?.count }, load: { try await developerTokenStore.developerTokenCount(site: site) },
+                         keep: { $0.tokens[site, default: SiteTokens()].count = $1 })
     }
 
     // MARK: Applications
