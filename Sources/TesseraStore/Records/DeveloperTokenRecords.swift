@@ -56,24 +56,17 @@ extension SQLStore: DeveloperTokenStore {
     }
 
     public func updateDeveloperToken(_ token: DeveloperToken, ifSaltsOf previous: DeveloperToken) async throws -> Bool {
-        try await db.transaction { tx in
-            let changed = try await tx.execute("""
-                UPDATE developer_tokens SET name = \(token.name), hosts = \(token.hosts.joined(separator: ",")), restricted_user_id = \(token.restrictedUserID),
-                    secret_salt = \(token.secretSalt), secret_hash = \(token.secretHash), jwt_salt = \(token.jwtSalt)
-                WHERE site_id = \(token.siteID) AND id = \(token.id)
-                  AND secret_salt IS NOT DISTINCT FROM \(previous.secretSalt) AND jwt_salt IS NOT DISTINCT FROM \(previous.jwtSalt)
-                """) > 0
-            if changed { try await tx.announce(.developerTokens(site: token.siteID)) }
-            return changed
-        }
+        try await changed("""
+            UPDATE developer_tokens SET name = \(token.name), hosts = \(token.hosts.joined(separator: ",")), restricted_user_id = \(token.restrictedUserID),
+                secret_salt = \(token.secretSalt), secret_hash = \(token.secretHash), jwt_salt = \(token.jwtSalt)
+            WHERE site_id = \(token.siteID) AND id = \(token.id)
+              AND secret_salt IS NOT DISTINCT FROM \(previous.secretSalt) AND jwt_salt IS NOT DISTINCT FROM \(previous.jwtSalt)
+            """, announcing: .developerTokens(site: token.siteID))
     }
 
     public func revokeLongTermJWT(site: UUID, id: Int, salt: String) async throws -> Bool {
-        try await db.transaction { tx in
-            let revoked = try await tx.execute("UPDATE developer_tokens SET jwt_salt = NULL WHERE site_id = \(site) AND id = \(id) AND jwt_salt = \(salt)") > 0
-            if revoked { try await tx.announce(.developerTokens(site: site)) }
-            return revoked
-        }
+        try await changed("UPDATE developer_tokens SET jwt_salt = NULL WHERE site_id = \(site) AND id = \(id) AND jwt_salt = \(salt)",
+                          announcing: .developerTokens(site: site))
     }
 
     public func deleteDeveloperTokens(site: UUID, createdBy user: Int, client: String) async throws -> [Int] {

@@ -34,9 +34,15 @@ public final class SQLStore: StoreLifecycle {
     /// Runs one change that must find its row, and announces it when it commits. Throws `StoreError.notFound`
     /// when the statement changed nothing.
     func update(_ sql: SQL, announcing change: StoreChange?) async throws {
+        guard try await changed(sql, announcing: change) else { throw StoreError.notFound }
+    }
+
+    /// Runs one change (conditional, as a rule) and says whether it changed a row; only then is it announced.
+    func changed(_ sql: SQL, announcing change: StoreChange?) async throws -> Bool {
         try await db.transaction { tx in
-            guard try await tx.execute(sql) > 0 else { throw StoreError.notFound }
-            if let change { try await tx.announce(change) }
+            let changed = try await tx.execute(sql) > 0
+            if changed, let change { try await tx.announce(change) }
+            return changed
         }
     }
 
