@@ -10,10 +10,7 @@ import TesseraStore
 @Suite struct DirectoryTests {
     @Test(arguments: StoreKind.allCases)
     func changesReachTheCache(_ kind: StoreKind) async throws {
-        guard let store = try await StoreFixtures.make(kind) else { return }
-        try await waitUntil { store.changes.isLive }
-        let site = StoreFixtures.site(hostnames: ["a.example"])
-        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        guard let (store, site) = try await liveStore(kind, withSite: "a.example") else { return }
         let directory = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
         var user = try #require(try await directory.user(site: site.id, id: 1))
         #expect(try await directory.user(site: site.id, username: "ADMIN")?.id == 1)
@@ -78,10 +75,7 @@ import TesseraStore
 
     @Test(arguments: StoreKind.allCases)
     func anUnknownClientIsLookedUpOnceUntilARegistrationAnnouncesItself(_ kind: StoreKind) async throws {
-        guard let store = try await StoreFixtures.make(kind) else { return }
-        try await waitUntil { store.changes.isLive }
-        let site = StoreFixtures.site(hostnames: ["clients.example"])
-        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        guard let (store, site) = try await liveStore(kind, withSite: "clients.example") else { return }
         let counting = CountingClients(store)
         let directory = Directory(users: store, developerTokens: store, clients: counting, changes: store.changes)
         let id = "made-up-" + UUID().uuidString
@@ -134,10 +128,7 @@ import TesseraStore
 
     @Test(arguments: StoreKind.allCases)
     func lookUpsAreRememberedFoundOrNotAndTheMemoryIsBounded(_ kind: StoreKind) async throws {
-        guard let store = try await StoreFixtures.make(kind) else { return }
-        try await waitUntil { store.changes.isLive }
-        let site = StoreFixtures.site(hostnames: ["tokens.example"])
-        try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+        guard let (store, site) = try await liveStore(kind, withSite: "tokens.example") else { return }
         let server = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "known"))
         let counting = CountingTokens(store)
         var others: [DeveloperToken] = []
@@ -179,6 +170,16 @@ import TesseraStore
         #expect(try await directory.developerToken(site: site.id, key: "browser-key") == created)
         try await store.close()
     }
+}
+
+/// A store of `kind` whose change feed is live, with one site (this host name) and its first users; nil when that
+/// kind of store is not available here.
+func liveStore(_ kind: StoreKind, withSite hostname: String) async throws -> (any Store, Site)? {
+    guard let store = try await StoreFixtures.make(kind) else { return nil }
+    try await waitUntil { store.changes.isLive }
+    let site = StoreFixtures.site(hostnames: [hostname])
+    try await store.createSite(site, users: StoreFixtures.firstUsers(site))
+    return (store, site)
 }
 
 /// Polls an async condition every 10 ms until it holds; records a failure at the timeout.
