@@ -18,6 +18,10 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; done
 
+# A process's CPU time so far (user + system), in clock ticks of $ticks a second: the server's by default.
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${1:-$server}/stat"; }
+
 run() { # label, wrk arguments... (wrk pinned to core 1)
     local label=$1; shift
     local output rate errors

@@ -7,15 +7,13 @@ connections=16
 source "$(dirname "$0")/common.sh"
 
 make_credentials
-ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
 measure() { # label, wrk arguments...
     local label=$1; shift
     local before after output rate requests
-    before=$(cpu)
+    before=$(cpu_ticks)
     output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$@")
-    after=$(cpu)
+    after=$(cpu_ticks)
     grep -q "Non-2xx" <<<"$output" && { echo "$label: non-2xx answers" >&2; exit 1; }
     rate=$(awk '/Requests\/sec/ {print $2}' <<<"$output")
     requests=$(awk '/requests in/ {print $1}' <<<"$output")

@@ -7,8 +7,6 @@
 # Usage: benchmarks/issuance.sh [seconds]
 connections=16
 source "$(dirname "$0")/common.sh"
-ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
 make_access_key
 body=$(mktemp --suffix=.lua)
@@ -19,9 +17,9 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"accessKeyId": "$key_id", "accessKeySecret": "$key_secret"}'
 LUA
 
-before=$(cpu)
+before=$(cpu_ticks)
 output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" -s "$body" "$base/authentication/v1/token/access-key")
-after=$(cpu)
+after=$(cpu_ticks)
 grep -q "Non-2xx" <<<"$output" && { echo "non-2xx answers:"; echo "$output"; exit 1; }
 rate=$(awk '/Requests\/sec/ {print $2}' <<<"$output")
 requests=$(awk '/requests in/ {print $1}' <<<"$output")

@@ -13,7 +13,6 @@ command -v glewlwyd >/dev/null && command -v wrk >/dev/null ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq glewlwyd wrk >/dev/null; }
 connections=32
 source "$(dirname "$0")/common.sh"
-ticks=$(getconf CLK_TCK)
 
 # --- Glewlwyd: its own directory, config, database and port; stopped and removed with Tessera on exit.
 gdir=$(mktemp -d /tmp/glewlwyd-bench.XXXXXX)
@@ -123,9 +122,9 @@ declare -A rate
 measure() { # key, label, server pid, wrk arguments...: requests/s and the server's CPU µs per answer
     local key=$1 label=$2 pid=$3; shift 3
     local before after output requests
-    before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    before=$(cpu_ticks "$pid")
     output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s "$@")
-    after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    after=$(cpu_ticks "$pid")
     grep -q "Non-2xx" <<<"$output" && { echo "$label: non-2xx answers"; echo "$output"; exit 1; }
     rate[$key]=$(awk '/Requests\/sec/ {print $2}' <<<"$output")
     requests=$(awk '/requests in/ {print $1}' <<<"$output")
