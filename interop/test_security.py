@@ -891,6 +891,10 @@ BAD_SIGN_IN_REDIRECTS = [
     ("tab-before-slashes", "\t//evil.example"),
     ("ideographic-space", "/\u3000/evil.example"),
     ("zero-width-space", "/\u200b/evil.example"),
+    # Two slashes then a mark that joins the second into one character: still a host to a browser, which drops the
+    # variation selector from it (IDNA) and goes to evil.example.
+    ("slashes-then-variation-selector", "//\ufe0fevil.example"),
+    ("slashes-then-combining-mark", "//\u064bevil.example"),
 ]
 
 

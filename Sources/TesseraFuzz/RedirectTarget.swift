@@ -40,8 +40,11 @@ enum RedirectURITarget {
         if let target = try? UsersRoutes.safeRedirect(uri, publicURL: publicURL, hostnames: siteHosts) {
             accepted = true
             invariant(clean, "a sign-in redirect that is not clean")
-            if !(target.hasPrefix("/") && !target.hasPrefix("//")) {
-                if let host = browserHost(target) {
+            // A browser reads `/x` as a path on this site and `//host` as a host with this site's scheme (by code
+            // point: `//` then a combining mark is still `//`).
+            let scalars = Array(target.unicodeScalars.prefix(2))
+            if !(scalars.first == "/" && scalars.dropFirst().first != "/") {
+                if let host = browserHost(scalars == ["/", "/"] ? "https:" + target : target) {
                     invariant(host.host == "tessera.fuzz" || siteHosts.contains(host.host), "a sign-in redirect leaves the site: \(target) -> \(host)")
                 }
             }
@@ -53,18 +56,21 @@ enum RedirectURITarget {
     /// The scheme, host and port a browser takes from an absolute http(s) URL (WHATWG URL for special schemes, in
     /// the part that decides the host): any run of `/` and `\` after the scheme, the authority up to `/`, `\`, `?`
     /// or `#`, user info up to the last `@` dropped, the host percent-decoded and lower-cased, one trailing dot dropped.
+    /// Read by code point, as a browser reads a URL: a `/` followed by a combining mark is still a `/` (as Swift
+    /// characters the two would be one grapheme, and the authority would run on past it).
     static func browserHost(_ uri: String) -> (scheme: String, host: String, port: Int)? {
-        guard let colon = uri.firstIndex(of: ":") else { return nil }
-        let scheme = uri[..<colon].lowercased()
+        let scalars = uri.unicodeScalars
+        guard let colon = scalars.firstIndex(of: ":") else { return nil }
+        let scheme = String(scalars[..<colon]).lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
-        let afterScheme = uri[uri.index(after: colon)...].drop { $0 == "/" || $0 == "\\" }
-        let authority = afterScheme.prefix { !"/\\?#".contains($0) }
+        let afterScheme = scalars[scalars.index(after: colon)...].drop { $0 == "/" || $0 == "\\" }
+        let authority = afterScheme.prefix { !"/\\?#".unicodeScalars.contains($0) }
         let hostAndPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
-        var host = Substring(hostAndPort)
+        var host = hostAndPort
         var port = scheme == "https" ? 443 : 80
         if let portColon = hostAndPort.lastIndex(of: ":"), !hostAndPort[portColon...].contains("]") {
             host = hostAndPort[..<portColon]
-            let digits = hostAndPort[hostAndPort.index(after: portColon)...]
+            let digits = String(hostAndPort[hostAndPort.index(after: portColon)...])
             if !digits.isEmpty {
                 guard let value = Int(digits), (0...65535).contains(value) else { return nil }
                 port = value

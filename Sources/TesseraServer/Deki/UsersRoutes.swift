@@ -86,7 +86,11 @@ package struct UsersRoutes {
     /// The check itself, on the target, the public URL and the site's host names only (the fuzz target calls it).
     package static func safeRedirect(_ target: String, publicURL: String, hostnames: [String]) throws -> String {
         guard RedirectTarget.isClean(target) else { throw ServiceError.invalidInput("redirect is not a valid address") }
-        if target.hasPrefix("/"), !target.hasPrefix("//") { return target }
+        // By byte, not by Swift character: `//` followed by a combining mark or a variation selector is one
+        // character `/` and one `/◌`, so a character test would take `//\u{FE0F}evil.example` for a path, and a browser
+        // reads it as the host evil.example (IDNA drops the selector).
+        let bytes = target.utf8
+        if bytes.first == UInt8(ascii: "/"), bytes.dropFirst().first != UInt8(ascii: "/") { return target }
         guard let url = URLComponents(string: target), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host.flatMap(Hostname.normalise)
         else { throw ServiceError.invalidInput("redirect is not a valid address") }
