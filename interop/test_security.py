@@ -932,6 +932,27 @@ def test_authorize_refuses_a_registered_redirect_uri_with_a_suffix(server, plain
     assert r.status_code == 200 and "signin" in forms_of(r.text), page_msg(r)
 
 
+def test_authorize_and_logout_match_registered_uris_by_bytes(server, admin):
+    """A URI equal to the registered one only under Unicode canonical equivalence (U+212A KELVIN SIGN for K, U+037E
+    for ;) is another URI (RFC 6749 3.1.2.3): no code and no sign-out redirect go to it."""
+    app = register(server, admin.authtoken, redirect="https://app.example.org/OK/cb;v=1", logouts=("https://app.example.org/OK/bye",))
+    pages = PageClient(server)
+    for look_alike in ("https://app.example.org/O\u212a/cb;v=1", "https://app.example.org/OK/cb\u037ev=1"):
+        r = pages.authorize(authorize_params({**app, "redirect": look_alike}, state="s"))
+        assert_error_page(r, 400)
+    r = requests.get(server.url + LOGOUT, params={"client_id": app["client_id"], "state": "s",
+                                                  "post_logout_redirect_uri": "https://app.example.org/O\u212a/bye"},
+                     allow_redirects=False, timeout=15)
+    assert_error_page(r, 400)
+    # The registered spellings are served.
+    r = pages.authorize(authorize_params(app, state="s"))
+    assert r.status_code == 200 and "signin" in forms_of(r.text), page_msg(r)
+    r = requests.get(server.url + LOGOUT, params={"client_id": app["client_id"], "state": "s",
+                                                  "post_logout_redirect_uri": "https://app.example.org/OK/bye"},
+                     allow_redirects=False, timeout=15)
+    assert r.status_code == 302 and r.headers["Location"] == "https://app.example.org/OK/bye?state=s", page_msg(r)
+
+
 def test_logout_refuses_a_post_logout_redirect_with_a_tab(server, plain_app):
     for uri in (LOGOUT_URI + "\t", "\t" + LOGOUT_URI, LOGOUT_URI + " "):
         r = requests.get(server.url + LOGOUT, params={"client_id": plain_app["client_id"],
@@ -971,6 +992,25 @@ def test_trusted_proxy_failures_from_many_addresses_do_not_lock_out_the_user():
         assert r.status_code == 200, show(r)
         assert not [n for n in IDENTITY if "203.0.113" in r.headers.get(n, "")]
         assert not [n for n in r.headers if n.lower().startswith("x-tessera") and "203.0.113" in r.headers[n]]
+    finally:
+        s.stop()
+
+
+def test_a_joining_mark_in_forwarded_does_not_choose_the_client_address():
+    """The proxy appends `, for=<its peer>` to the client's Forwarded header. A client that ends its own element with
+    U+0600 (which joins the character after it) must not swallow that comma: its failures still count against
+    the address the proxy saw, and the throttle closes."""
+    s = Server(extra_args=["--trusted-proxies", "127.0.0.1/32"])
+    try:
+        admin = User(s, "admin", ADMIN_PASSWORD)
+        victim = create_user(s, admin, "Contributor", fullname="Victim")
+        statuses = []
+        for i in range(14):
+            forwarded = f"for=203.0.113.{i + 1};by=\u0600, for=198.51.100.9".encode()
+            statuses.append(requests.get(s.url + AUTHENTICATE, auth=(victim.username, "wrong-password-x"),
+                                         headers={"Forwarded": forwarded}, timeout=30).status_code)
+        assert 429 in statuses and set(statuses) <= {401, 429}, statuses
+        assert statuses[-1] == 429, statuses
     finally:
         s.stop()
 
@@ -1094,6 +1134,24 @@ def test_browser_token_origin_schemes(server, admin, host, origin, allowed):
     else:
         deki_error(r, 403)
         assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_a_look_alike_key_neither_hides_nor_finds_a_browser_token(server, admin):
+    """U+212A KELVIN SIGN is canonically K: sent first, a look-alike of a token's key must not make the real key
+    unknown; sent after, it must not be taken for the real key."""
+    key = "K" + unique("lookalike")
+    r = requests.post(server.url + TOKENS, params=JSON_OUT, headers={**bearer(admin.authtoken), **XML},
+                      data=f"<developer-token type='browser'><name>{unique('browser')}</name><key>{key}</key>"
+                           "<host>app.example.com</host></developer-token>", timeout=15)
+    assert r.status_code == 200, show(r)
+    origin = {"Origin": "https://app.example.com"}
+    look_alike = ("\u212a" + key[1:]).encode()
+    for attempt in range(2):
+        r = requests.get(server.url + CURRENT, params=JSON_OUT, headers={"X-Deki-Token": look_alike, **origin}, timeout=15)
+        deki_error(r, 403)
+        assert "Access-Control-Allow-Origin" not in r.headers
+        r = requests.get(server.url + CURRENT, params=JSON_OUT, headers={"X-Deki-Token": key, **origin}, timeout=15)
+        assert r.status_code == 200, show(r)
 
 
 CROSS_SITE = [

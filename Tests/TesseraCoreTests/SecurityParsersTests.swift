@@ -24,10 +24,31 @@ import TesseraCore
         #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: "for=192.0.2.60;proto=https, for=\"[2001:db8::1]:4711\"", xForwardedFor: "9.9.9.9")
                 == "2001:db8::1")
         #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: "not-an-address") == "127.0.0.1")
+        // The proxy appends `, for=<peer>` to what the client sent; a mark that joins the character after it (U+0600)
+        // must not swallow that comma, or the client's own `for=` would be believed.
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: "for=6.6.6.6;by=\u{600}, for=198.51.100.7", xForwardedFor: nil)
+                == "198.51.100.7")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: "6.6.6.6\u{600}, 198.51.100.7") == "198.51.100.7")
+        #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: "for=6.6.6.6\u{301},for=198.51.100.7", xForwardedFor: nil) == "198.51.100.7")
         #expect(proxies.clientAddress(peer: "127.0.0.1", forwarded: nil, xForwardedFor: nil) == "127.0.0.1")
         for bad in ["10.0.0.0/33", "300.1.1.1", "::1/129", "example.com"] {
             #expect(throws: ServiceError.self) { try TrustedProxies(parsing: bad) }
         }
+    }
+
+    /// Registered redirect URIs match by bytes (RFC 6749 §3.1.2.3), not by Swift's canonical equivalence.
+    @Test func registeredRedirectsMatchByBytes() {
+        let registered = ["https://app.example.org/OK/cb;v=1"]
+        #expect(RedirectTarget.isListed("https://app.example.org/OK/cb;v=1", in: registered))
+        for lookAlike in ["https://app.example.org/O\u{212A}/cb;v=1", "https://app.example.org/OK/cb\u{37E}v=1"] {
+            #expect(lookAlike == registered[0])  // (equal as Swift strings)
+            #expect(!RedirectTarget.isListed(lookAlike, in: registered))
+            #expect(!RedirectTarget.same(lookAlike, registered[0]))
+        }
+    }
+
+    @Test func aUsernameWithAColonBeforeAMarkIsRefused() {
+        #expect(throws: ServiceError.self) { try UserRules.validateUsername("a:\u{301}b") }
     }
 
     @Test func usernameKeysFoldCaseAndUnicodeForm() {

@@ -126,6 +126,23 @@ import TesseraStore
         }
     }
 
+    /// A key that Swift's `String` takes for the same as a token's (`\u{212A}`, the Kelvin sign, is canonically `K`)
+    /// is another key: looked up first, its miss does not hide the real token; looked up after, it does not find it.
+    @Test(arguments: StoreKind.allCases)
+    func aLookAlikeKeyIsAnotherKey(_ kind: StoreKind) async throws {
+        guard let (store, site) = try await liveStore(kind, withSite: "lookalike.example") else { return }
+        let token = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "Kweb-2"))
+        let lookAlike = "\u{212A}web-2"
+        #expect(lookAlike == "Kweb-2")  // (what makes a String-keyed cache wrong)
+        let directory = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
+        #expect(try await directory.developerToken(site: site.id, key: lookAlike) == nil)
+        #expect(try await directory.developerToken(site: site.id, key: "Kweb-2") == token)
+        let other = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
+        #expect(try await other.developerToken(site: site.id, key: "Kweb-2") == token)
+        #expect(try await other.developerToken(site: site.id, key: lookAlike) == nil)
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func lookUpsAreRememberedFoundOrNotAndTheMemoryIsBounded(_ kind: StoreKind) async throws {
         guard let (store, site) = try await liveStore(kind, withSite: "tokens.example") else { return }

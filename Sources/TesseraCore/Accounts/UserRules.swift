@@ -18,7 +18,7 @@ public enum UserRules {
         }
         if Int(name) != nil { throw .invalidInput("username cannot be a number") }
         // HTTP Basic ends the user name at the first colon (RFC 7617 §2): such a user could never sign in.
-        if name.contains(":") { throw .invalidInput("username cannot contain ':'") }
+        if name.utf8.contains(UInt8(ascii: ":")) { throw .invalidInput("username cannot contain ':'") }
     }
 
     public static func validatePassword(_ password: String) throws(ServiceError) {

@@ -48,15 +48,17 @@ public struct TrustedProxies: Sendable, Equatable {
     /// `Forwarded: for=` (else `X-Forwarded-For`) that is not itself a trusted proxy.
     public func clientAddress(peer: String, forwarded: String?, xForwardedFor: String?) -> String {
         guard trusts(peer) else { return peer }
+        // Split by byte, as the proxy that appended its hop wrote it: as Swift characters, a `,` after a prepended
+        // mark (U+0600 and its kind join the character that follows) is no delimiter, and the client's own
+        // `for=` would swallow the hop the proxy appended.
         let hops: [String]
         if let forwarded {
-            hops = forwarded.split(separator: ",").compactMap { element in
-                element.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }
-                    .first { $0.lowercased().hasPrefix("for=") }
+            hops = Self.fields(forwarded, by: ",").compactMap { element in
+                Self.fields(element, by: ";").first { $0.lowercased().hasPrefix("for=") }
                     .map { Self.stripForwardedNode(String($0.dropFirst(4))) }
             }
         } else if let xForwardedFor {
-            hops = xForwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            hops = Self.fields(xForwardedFor, by: ",")
         } else {
             return peer
         }
@@ -65,6 +67,15 @@ public struct TrustedProxies: Sendable, Equatable {
             if !trusts(hop) { return hop }
         }
         return hops.first ?? peer
+    }
+
+    /// The fields of a header list split at each `separator` byte, spaces and tabs around each trimmed.
+    static func fields(_ text: String, by separator: Character) -> [String] {
+        let byte = separator.asciiValue!
+        return text.utf8.split(separator: byte, omittingEmptySubsequences: false).map { field in
+            let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            return String(decoding: field.drop(while: blank).reversed().drop(while: blank).reversed(), as: UTF8.self)
+        }
     }
 
     /// `"[2001:db8::1]:4711"` → `2001:db8::1`; `192.0.2.60:80` → `192.0.2.60`.

@@ -67,7 +67,7 @@ public struct OAuthClient: Sendable {
     /// API token's hosts (https, or http on a loopback host, without a fragment or user info).
     public func allowsRedirect(to uri: String) -> Bool {
         switch record {
-        case .application(let application): application.redirectURIs.contains(uri)
+        case .application(let application): RedirectTarget.isListed(uri, in: application.redirectURIs)
         case .developerToken(let token): Self.isOnHosts(uri, token.hostPatterns)
         }
     }

@@ -9,8 +9,10 @@ import Synchronization
 /// while the feed is not live every read goes to the store — unless the store cannot be reached, when what memory
 /// holds is the answer (see `ChangeFeed.mayServeFromMemory`).
 public final class Directory: Sendable {
+    /// Keys by their bytes: Swift's `String` hashes and compares canonically equivalent strings as one (`\u{212A}`,
+    /// the Kelvin sign, equals `K`), and a miss cached for a look-alike would hide the real token or client.
     private enum TokenLookup: Hashable {
-        case key(String)
+        case key([UInt8])
         case id(Int)
     }
 
@@ -29,7 +31,7 @@ public final class Directory: Sendable {
         var usernames: [UUID: [String: Int]] = [:]
         var tokens: [UUID: SiteTokens] = [:]
         /// nil: no application has this id (remembered too, so an unknown id costs no store round trip each time).
-        var applications: [String: (application: Application?, loadedAt: ContinuousClock.Instant)] = [:]
+        var applications: [[UInt8]: (application: Application?, loadedAt: ContinuousClock.Instant)] = [:]
         var origins: (set: Set<String>, loadedAt: ContinuousClock.Instant)?
         var userCounts: [UUID: Int] = [:]
     }
@@ -131,7 +133,7 @@ public final class Directory: Sendable {
 
     /// The token with this key, from memory when it (or its absence) was read before.
     public func developerToken(site: UUID, key: String) async throws -> DeveloperToken? {
-        try await developerToken(site: site, .key(key)) { try await self.developerTokenStore.developerToken(site: site, key: key) }
+        try await developerToken(site: site, .key(Array(key.utf8))) { try await self.developerTokenStore.developerToken(site: site, key: key) }
     }
 
     public func developerToken(site: UUID, id: Int) async throws -> DeveloperToken? {
@@ -185,8 +187,8 @@ public final class Directory: Sendable {
     /// round trip each): a registration anywhere announces `applications`, which drops every entry, so only a client
     /// made by the command line beside a SQLite server can go unseen, for at most `applicationMaxAge`.
     public func application(clientID: String) async throws -> Application? {
-        let now = ContinuousClock.now
-        let hit = state.withLock { $0.applications[clientID] }
+        let now = ContinuousClock.now, key = Array(clientID.utf8)  // by bytes, as TokenLookup
+        let hit = state.withLock { $0.applications[key] }
         if changes.mayServeFromMemory, let hit, now - hit.loadedAt < Self.applicationMaxAge || changes.isStoreAway {
             return hit.application
         }
@@ -195,7 +197,7 @@ public final class Directory: Sendable {
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.applications.count >= 10_000 { state.applications.removeAll() }
-            state.applications[clientID] = (application, now)
+            state.applications[key] = (application, now)
         }
         return application
     }

@@ -185,7 +185,7 @@ struct AuthorizeRoutes {
                 clientID = audience
             }
             guard let clientID, let client = try await services.clients.client(id: clientID, site: site, accepting: .applications)?.application,
-                  client.logoutURIs.contains(uri) else {
+                  RedirectTarget.isListed(uri, in: client.logoutURIs) else {
                 return Page.error(site: site, message: "The post_logout_redirect_uri is not registered for this application.")
             }
             target = form["state"].map { AuthorizeService.appendingQuery(to: uri, [("state", $0)]) } ?? uri

@@ -38,7 +38,7 @@ public struct AuthorizationCodeGrant: GrantHandler {
             code = spent
         }
         guard code.siteID == site.id, code.clientID == client.id, code.expiresAt > now() else { throw invalid }
-        guard code.redirectURI == redirectURI else { throw .invalidGrant("redirect_uri differs from the authorization request's") }
+        guard RedirectTarget.same(redirectURI, code.redirectURI) else { throw .invalidGrant("redirect_uri differs from the authorization request's") }
         if let challenge = code.codeChallenge {
             guard PKCE.verifies(p["code_verifier"], challenge: challenge) else { throw .invalidGrant("code_verifier does not match the code challenge") }
         } else if client.type == .public {
