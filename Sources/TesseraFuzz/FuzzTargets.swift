@@ -28,6 +28,7 @@ enum FuzzTargets {
         DekiXMLTarget.target,
         OriginTarget.target,
         RedirectURITarget.target,
+        ForwardedTarget.target,
     ]
 
     static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
