@@ -332,6 +332,19 @@ def test_scope_the_app_did_not_register_is_invalid_scope(server, admin, plain_ap
         assert query.get("error") == "invalid_scope" and "code" not in query, redact(location)
 
 
+def test_a_unicode_spelling_of_a_registered_scope_is_invalid_scope(server, admin):
+    """Scope tokens are printable ASCII (RFC 6749 3.3): "\u212ab.read" (Kelvin sign) is not the registered
+    "Kb.read", though a Swift String takes one for the other."""
+    app = register(server, admin.authtoken, scope=("Kb.read",))
+    pages = PageClient(server)
+    r = pages.authorize(authorize_params(app, state="s", scope="openid \u212ab.read"))
+    assert r.status_code == 302, page_msg(r)
+    query = query_of(r.headers["Location"])
+    assert query.get("error") == "invalid_scope" and "code" not in query, redact(r.headers["Location"])
+    r = pages.authorize(authorize_params(app, state="s", scope="openid Kb.read"))
+    assert r.status_code == 200 and "signin" in forms_of(r.text), page_msg(r)
+
+
 def test_contributor_is_shown_no_allow_and_forcing_allow_is_access_denied(server, admin, admin_app):
     contributor = create_user(server, admin, "Contributor", fullname="Connie Contributor")
     pages = PageClient(server)

@@ -47,6 +47,16 @@ import TesseraCore
         }
     }
 
+    @Test func requestedScopesArePrintableASCIISplitBySpaces() {
+        #expect(Scope.requested("openid  Kb.read") == ["openid", "Kb.read"])
+        #expect(Scope.requested("") == [])
+        for bad in ["openid \u{212A}b.read", "openid\tprofile", "a\"b", "a\\b", "openid \u{301}profile", "x\u{7F}"] {
+            #expect(Scope.requested(bad) == nil, "\(bad.debugDescription)")
+        }
+        // A space followed by a combining mark is still a space between two scopes (then the mark is refused).
+        #expect(Scope.set("openid profile") == ["openid", "profile"])
+    }
+
     @Test func aUsernameWithAColonBeforeAMarkIsRefused() {
         #expect(throws: ServiceError.self) { try UserRules.validateUsername("a:\u{301}b") }
     }

@@ -70,7 +70,7 @@ public final class AuthorizeService: Sendable {
         if let name = repeated.first { return fail("invalid_request", "\(name) is given more than once") }
         guard p["response_type"] == "code" else { return fail("unsupported_response_type", "response_type must be code") }
         if let state, state.utf8.count > 2048 { return fail("invalid_request", "state is too long") }
-        let scopes = (p["scope"] ?? "").split(separator: " ").map(String.init)
+        guard let scopes = Scope.requested(p["scope"] ?? "") else { return fail("invalid_scope", "scope must be scope names separated by spaces") }
         let scope: String
         switch flow {
         case .openID:
@@ -220,7 +220,7 @@ public final class AuthorizeService: Sendable {
     }
 
     private func code(_ request: AuthorizationRequest, user: User, session: SignInSession, site: Site) async throws -> String {
-        if request.scope.split(separator: " ").contains("seated"), !user.hasSeat {
+        if Scope.set(request.scope).contains(Scope.seated), !user.hasSeat {
             return error(request, "invalid_scope", "the seated scope needs a user with a seat")
         }
         let raw = try await issueCode(client: request.client, user: user, redirectURI: request.redirectURI, codeChallenge: request.codeChallenge,

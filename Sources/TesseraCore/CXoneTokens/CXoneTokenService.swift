@@ -152,9 +152,9 @@ public final class CXoneTokenService: Sendable {
     /// grants a Pro member's seat, "expires earlier": the site's access-token lifetime, same refresh. Other scopes
     /// (CXone's openid) use the configured lifetimes.
     func expertLifetimes(scope: String) -> (access: Int64, refresh: Int64)? {
-        let scopes = scope.split(separator: " ")
-        if scopes.contains("seated") { return (min(settings.accessTokenLifetime, 86_400), 561_600) }
-        if scopes.contains("profile") { return (86_400, 561_600) }
+        let scopes = Scope.set(scope)
+        if scopes.contains(Scope.seated) { return (min(settings.accessTokenLifetime, 86_400), 561_600) }
+        if scopes.contains(Scope.profile) { return (86_400, 561_600) }
         return nil
     }
 

@@ -36,8 +36,7 @@ public final class DeviceFlowService: Sendable {
         guard let client = try await clients.authenticate(request, site: site, accepting: .developerTokens) else {
             throw .invalidClient("authenticate with an OAuth API token's key and secret", basic: request.basic != nil)
         }
-        let asked = (request.parameters["scope"] ?? "profile").split(separator: " ").map(String.init)
-        guard !asked.isEmpty, asked.allSatisfy(Self.expertScopes.contains) else {
+        guard let asked = Scope.requested(request.parameters["scope"] ?? "profile"), !asked.isEmpty, asked.allSatisfy(Self.expertScopes.contains) else {
             throw OAuthError(code: "invalid_scope", description: "scope may contain profile and seated")
         }
         let scope = Self.expertScopes.sorted().filter(asked.contains).joined(separator: " ")
@@ -81,7 +80,7 @@ public final class DeviceFlowService: Sendable {
     /// The signed-in user approves or denies; false when the request is no longer pending.
     public func decide(userCode: String, user: User, approve: Bool, site: Site, clientAddress: String) async throws -> Bool {
         guard let (pending, name) = try await pending(userCode: userCode, site: site) else { return false }
-        if approve, pending.scope.split(separator: " ").contains("seated"), !user.hasSeat {
+        if approve, Scope.set(pending.scope).contains(Scope.seated), !user.hasSeat {
             throw ServiceError.forbidden("the seated scope needs a user with a seat")
         }
         guard try await devices.decideDeviceAuthorization(site: site.id, userCode: pending.userCode, userID: user.id, approve: approve, at: now()) else {

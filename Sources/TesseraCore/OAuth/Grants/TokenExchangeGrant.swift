@@ -33,7 +33,7 @@ public struct TokenExchangeGrant: GrantHandler {
             throw .invalidRequest("requested_token_type must be \(Self.accessTokenType)")
         }
         guard p["actor_token"] == nil else { throw .invalidRequest("delegation (actor_token) is not supported") }
-        if let text = p["scope"], text.utf8.count > 1024 || Scope.set(text).isEmpty { throw .invalidRequest("scope is malformed") }
+        if let text = p["scope"], text.utf8.count > 1024 || Scope.requested(text)?.isEmpty ?? true { throw .invalidRequest("scope is malformed") }
         let requested = p["scope"].map(Scope.set)
 
         let user: User
