@@ -6,7 +6,8 @@ import NIOSSL
 
 /// Reads an identity provider's JWKS (or an application's `jwksEndpoint`) over HTTP(S): one GET, 200 only, at most
 /// 256 KiB read (the connection is closed the moment a response says or shows it is longer), five seconds to
-/// connect and ten for the whole answer, no redirects followed, the system's trust roots for `https`.
+/// connect and ten for the whole exchange, no redirects followed, the system's trust roots for `https`, straight to
+/// the host (no proxy from the environment).
 ///
 /// A small client on NIO, which the server already runs on, rather than Foundation's URLSession: URLSession reads a
 /// whole body before it can be measured, and on Linux it loads libcurl and its chain of TLS, Kerberos and LDAP
@@ -43,18 +44,17 @@ public enum JWKSFetcher {
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(request: target.requestHead, maxBytes: maxBytes, answer: answer))
                 })
             }
-        let channel: Channel
-        do {
-            channel = try await bootstrap.connect(host: target.host, port: target.port).get()
-        } catch {
-            answer.fail(error)
-            throw Failure(reason: "cannot connect")
-        }
-        let timeout = eventLoop.scheduleTask(in: deadline) {
-            answer.fail(Failure(reason: "no answer in time"))
-            channel.close(promise: nil)
-        }
+        // The deadline counts from before the connection (name resolution and connecting are part of it).
+        let timeout = eventLoop.scheduleTask(in: deadline) { answer.fail(Failure(reason: "no answer in time")) }
         defer { timeout.cancel() }
+        // Only the answer is awaited, so the deadline ends a connect still under way too; a connection made after
+        // the answer failed is closed at once.
+        bootstrap.connect(host: target.host, port: target.port).whenComplete { connected in
+            switch connected {
+            case .failure(let error): answer.fail(error)
+            case .success(let channel): answer.futureResult.whenFailure { _ in channel.close(promise: nil) }
+            }
+        }
         return try await answer.futureResult.get()
     }
 

@@ -73,6 +73,44 @@ import Testing
         }
     }
 
+    /// The deadline covers the whole exchange, the connection included: a connect that cannot finish ends at the
+    /// deadline, not at the connect timeout. (A listener whose accept queue is full drops new SYNs, so a connect
+    /// to it hangs: shown first with a short connect timeout and a long deadline.)
+    @Test func theDeadlineCountsFromBeforeTheConnection() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(listener, raw, length) == 0, listen(listener, 0) == 0, getsockname(listener, raw, &length) == 0 else {
+                    throw JWKSFetcher.Failure(reason: "cannot listen")
+                }
+            }
+        }
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/keys"
+        var fillers: [Int32] = []
+        defer { fillers.forEach { close($0) } }
+        for _ in 0..<3 {  // fill the accept queue (never accepted)
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            fillers.append(filler)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        var started = ContinuousClock.now
+        await #expect(throws: (any Error).self) {
+            try await JWKSFetcher.fetch(url, tls: Self.noTLS, connectTimeout: .milliseconds(500), deadline: .seconds(10))
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(400), "the connect did not hang: this test shows nothing here")
+        started = ContinuousClock.now
+        await #expect(throws: (any Error).self) {
+            try await JWKSFetcher.fetch(url, tls: Self.noTLS, connectTimeout: .seconds(5), deadline: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
     @Test func refusesAnAnswerCutShort() async throws {
         try await CannedServer.with(.raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"keys\":")) { server in
             await #expect(throws: (any Error).self) { try await JWKSFetcher.fetch(server.url("/"), tls: Self.noTLS) }
