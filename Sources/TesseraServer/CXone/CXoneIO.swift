@@ -89,14 +89,19 @@ package enum CXoneIO {
         return String(decoding: trimmed.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// application/x-www-form-urlencoded: `+` is a space, `%XX` a byte; invalid escapes are refused.
+    /// application/x-www-form-urlencoded: `+` is a space, `%XX` a byte; invalid escapes are refused. (Index loops
+    /// rather than `split`: this runs on every token, introspection and revocation request, and showed in profiles.)
     package static func form(_ bytes: [UInt8]) throws -> [String: String] {
         var result: [String: String] = [:]
-        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = formDecode(parts[0]), let value = formDecode(parts.count > 1 ? parts[1] : []) else {
-                throw ServiceError.invalidInput("the body is neither JSON nor a valid form")
-            }
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            defer { start = end + 1 }
+            guard start < end else { continue }
+            let pair = bytes[start..<end]
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            guard let name = formDecode(pair[..<(equals ?? end)]), let value = formDecode(equals.map { pair[($0 + 1)...] } ?? [])
+            else { throw ServiceError.invalidInput("the body is neither JSON nor a valid form") }
             guard !name.isEmpty else { continue }
             guard result[name] == nil else { throw ServiceError.invalidInput("parameter \(name.prefix(64)) is given more than once") }
             result[name] = value
@@ -104,7 +109,12 @@ package enum CXoneIO {
         return result
     }
 
+    /// One form-encoded name or value, or nil for a bad `%` escape or bytes that are not UTF-8.
     package static func formDecode(_ bytes: ArraySlice<UInt8>) -> String? {
+        // Most values (tokens, ids, grant types) have nothing to decode.
+        guard bytes.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else {
+            return String(validating: bytes, as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex
@@ -113,10 +123,8 @@ package enum CXoneIO {
             if byte == UInt8(ascii: "+") {
                 out.append(0x20)
             } else if byte == UInt8(ascii: "%") {
-                guard index + 2 < bytes.endIndex,
-                      let value = Secrets.unhex(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self))?.first
-                else { return nil }
-                out.append(value)
+                guard index + 2 < bytes.endIndex, let high = hexDigit(bytes[index + 1]), let low = hexDigit(bytes[index + 2]) else { return nil }
+                out.append(high << 4 | low)
                 index += 2
             } else {
                 out.append(byte)
@@ -124,6 +132,15 @@ package enum CXoneIO {
             index += 1
         }
         return String(validating: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x41...0x46: c - 0x41 + 10
+        case 0x61...0x66: c - 0x61 + 10
+        default: nil
+        }
     }
 
     /// `Authorization: Basic base64(id:secret)`, each part form-decoded (RFC 6749 §2.3.1). nil when there is
