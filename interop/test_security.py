@@ -1028,6 +1028,24 @@ def test_a_joining_mark_in_forwarded_does_not_choose_the_client_address():
         s.stop()
 
 
+def test_a_nul_in_a_name_or_id_is_refused_not_cut(server):
+    """SQLite cut bound text at a NUL, so the sign-in form's `admin%00<anything>` signed in as admin under a new
+    throttle key each time. Every store look-up now refuses such text: 400, no session, and the OAuth endpoints say
+    invalid_request (not a 503)."""
+    browser = requests.Session()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(server.url + "/", timeout=15).text).group(1)
+    r = browser.post(server.url + "/", data=f"csrf={csrf}&username=admin%00{unique('x')}&password={quote(ADMIN_PASSWORD)}",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False, timeout=15)
+    assert r.status_code == 400, (r.status_code, r.headers.get("Location"))
+    assert not [c for c in browser.cookies if "session" in c.name.lower()]
+    r = requests.post(server.url + "/authentication/v1/token/access-key", json={"accessKeyId": "k\u0000x", "accessKeySecret": "s"},
+                      timeout=15)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", show(r)
+    r = requests.post(server.url + "/auth/token", data="grant_type=refresh_token&refresh_token=r&client_id=c%00x&client_secret=s",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=15)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", show(r)
+
+
 def test_forwarded_for_is_ignored_without_trusted_proxies():
     s = Server()
     try:

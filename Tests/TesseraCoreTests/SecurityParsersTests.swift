@@ -57,6 +57,14 @@ import TesseraCore
         #expect(Scope.set("openid profile") == ["openid", "profile"])
     }
 
+    /// An audit detail may quote request text; a NUL in it (which no store holds) is written as U+FFFD, so that the
+    /// batch the event is written in is not refused whole.
+    @Test func anAuditDetailKeepsNoNul() {
+        let event = AuditEvent(siteID: UUID(), action: "signin", outcome: "failure", actorUserID: nil, tokenID: nil,
+                               clientAddress: "127.0.0.1", detail: "user a\0b")
+        #expect(event.detail == "user a\u{FFFD}b")
+    }
+
     @Test func aUsernameWithAColonBeforeAMarkIsRefused() {
         #expect(throws: ServiceError.self) { try UserRules.validateUsername("a:\u{301}b") }
     }

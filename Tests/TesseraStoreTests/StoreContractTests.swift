@@ -31,6 +31,20 @@ import TesseraStore
         try await store.close()
     }
 
+    /// Text with a NUL is refused by both stores alike, before the database sees it: SQLite would cut it at the
+    /// NUL, so `admin\0x` found `admin` (a sign-in that the throttle, keyed by the whole name, did not count).
+    @Test(arguments: StoreKind.allCases)
+    func textWithANulIsRefusedNotCut(_ kind: StoreKind) async throws {
+        guard let store = try await StoreFixtures.make(kind) else { return }
+        try await store.migrate(at: Date())
+        let site = StoreFixtures.site(isDefault: true)
+        _ = try await store.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
+        #expect(try await store.user(site: site.id, username: "admin")?.id == 1)
+        await #expect(throws: StoreError.unstorable("a NUL character")) { try await store.user(site: site.id, username: "admin\0x") }
+        await #expect(throws: StoreError.unstorable("a NUL character")) { try await store.accessKey(site: site.id, id: "k\0") }
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func concurrentBootstrapsCreateExactlyOneSite(_ kind: StoreKind) async throws {
         guard let store = try await StoreFixtures.make(kind) else { return }

@@ -37,7 +37,8 @@ public struct AuditEvent: Sendable, Equatable {
         self.actorUserID = actorUserID
         self.tokenID = tokenID
         self.clientAddress = String(clientAddress.prefix(64))
-        self.detail = String(detail.prefix(500))
+        // (A NUL, which a store cannot hold, is written as U+FFFD: one such detail must not lose the batch it is in.)
+        self.detail = String(detail.prefix(500)).replacingOccurrences(of: "\0", with: "\u{FFFD}")
         self.count = count
         if action == Self.refusal {
             let minute = Int64(at.timeIntervalSince1970) / 60

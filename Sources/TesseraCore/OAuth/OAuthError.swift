@@ -31,6 +31,7 @@ public struct OAuthError: Error, Sendable {
     public static func unsupportedGrantType(_ d: String) -> OAuthError { OAuthError(code: "unsupported_grant_type", description: d) }
     public static func serverError(_ error: any Error) -> OAuthError {
         if let error = error as? OAuthError { return error }
+        if case StoreError.unstorable(let what) = error { return .invalidRequest("the request holds \(what)") }
         var wrapped = OAuthError(code: "temporarily_unavailable", description: "the server cannot answer now; try again", status: 503)
         wrapped.underlying = error
         return wrapped

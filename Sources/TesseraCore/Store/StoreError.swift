@@ -10,6 +10,8 @@ public enum StoreError: Error, Sendable, Equatable {
     /// `StoreError.leaseDeadline`, a full disk, a read-only file). Answered 503 with `Retry-After`; the request may
     /// be repeated as it was.
     case unavailable(String)
+    /// A value neither store can hold as given (text with a NUL character). Answered 400: it came from the request.
+    case unstorable(String)
 
     /// How long a request waits for a database connection before it is refused as `unavailable`.
     public static let leaseDeadline: Duration = .seconds(3)
@@ -38,6 +40,7 @@ extension StoreError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .conflict(let what): "already taken: \(what)"
+        case .unstorable(let what): "a value the store cannot hold: \(what)"
         case .notFound: "not found"
         case .unreadable(let what): "a stored value cannot be read: \(what)"
         case .unavailable(let why): "the store is unavailable (\(why)); a full disk, a read-only file or a database that is down or restarting"

@@ -47,6 +47,8 @@ struct WireError {
             }
         case StoreError.unavailable(let m):
             return .unavailable(m)
+        case StoreError.unstorable(let what):
+            return WireError(status: .badRequest, code: "invalid_request", message: "the request holds \(what)")
         case let error as MethodNotAllowed:
             return WireError(status: .methodNotAllowed, code: "invalid_request", message: "method \(error.method) is not allowed here",
                              headers: [.allow: error.allowed])

@@ -215,7 +215,7 @@ final class PostgresDatabase: SQLDatabase {
     // MARK: Values
 
     static func query(_ sql: SQL) throws -> PostgresQuery {
-        let (text, binds) = sql.rendered(for: .postgres)
+        let (text, binds) = try sql.rendered(for: .postgres)
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {

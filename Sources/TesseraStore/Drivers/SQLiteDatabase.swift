@@ -43,7 +43,7 @@ final class SQLiteDatabase: SQLDatabase {
     }
 
     func read(_ sql: SQL) async throws -> [SQLRow] {
-        let (text, binds) = sql.rendered(for: .sqlite)
+        let (text, binds) = try sql.rendered(for: .sqlite)
         return try await Self.mapErrors { try await self.pool.read { db in try Self.rows(db, text, binds) } }
     }
 
@@ -140,12 +140,12 @@ final class SQLiteDatabase: SQLDatabase {
     // MARK: The writer connection (callers hold `writer`)
 
     fileprivate func writeUnlocked(_ sql: SQL) async throws -> [SQLRow] {
-        let (text, binds) = sql.rendered(for: .sqlite)
+        let (text, binds) = try sql.rendered(for: .sqlite)
         return try await onWriter { db in try Self.rows(db, text, binds) }
     }
 
     fileprivate func executeUnlocked(_ sql: SQL) async throws -> Int {
-        let (text, binds) = sql.rendered(for: .sqlite)
+        let (text, binds) = try sql.rendered(for: .sqlite)
         return try await onWriter { db in
             try db.execute(sql: text, arguments: Self.arguments(binds))
             return db.changesCount

@@ -1,3 +1,4 @@
+import TesseraCore
 /// One SQL statement with its binds, written with string interpolation: `"... WHERE id = \(id)"` binds `id`, never
 /// splices it into the text. `\(raw: name)` splices trusted text (a column name chosen by code, never input).
 public struct SQL: Sendable, ExpressibleByStringInterpolation {
@@ -41,14 +42,21 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         return sql
     }
 
-    /// The statement's text in a dialect, and its binds in order.
-    func rendered(for dialect: SQLDialect) -> (text: String, binds: [SQLValue]) {
+    /// The statement's text in a dialect, and its binds in order. Text holding a NUL is refused
+    /// (`StoreError.unstorable`) before either store sees it: PostgreSQL refuses it too, and SQLite would cut the
+    /// text at the NUL — `admin\0x` would find, or be stored as, `admin`.
+    func rendered(for dialect: SQLDialect) throws -> (text: String, binds: [SQLValue]) {
         var text = ""
         var binds: [SQLValue] = []
         for part in parts {
             switch part {
             case .text(let literal): text += literal
             case .bind(let value):
+                switch value {
+                case .text(let s), .inferred(let s):
+                    if s.utf8.contains(0) { throw StoreError.unstorable("a NUL character") }
+                default: break
+                }
                 binds.append(value)
                 text += dialect.placeholder(binds.count)
             }
