@@ -202,9 +202,16 @@ public final class Directory: Sendable {
         return application
     }
 
+    /// Whether an `Origin` header names an origin some enabled client registered: ASCII only, compared without case
+    /// by bytes (a String's `lowercased()` would turn U+212A, the Kelvin sign, into `k`).
+    public func isRegisteredOrigin(_ origin: String) async throws -> Bool {
+        guard origin.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return false }
+        return try await registeredOrigins().contains(origin.lowercased())
+    }
+
     /// The union of every enabled client's origins (CORS of the token, userinfo and JWKS endpoints), from memory for
     /// a few seconds.
-    public func registeredOrigins() async throws -> Set<String> {
+    private func registeredOrigins() async throws -> Set<String> {
         let now = ContinuousClock.now
         let hit = state.withLock { $0.origins }
         if changes.mayServeFromMemory, let hit, now - hit.loadedAt < Self.applicationMaxAge || changes.isStoreAway { return hit.set }

@@ -21,7 +21,7 @@ struct CrossSiteRefusalMiddleware: RouterMiddleware {
                 throw ServiceError.forbidden("a sign-in from an opaque or malformed origin is refused")
             }
             var trusted = SameOrigin.holds(parsed, request: request, site: site, settings: services.settings)
-            if !trusted { trusted = try await services.directory.registeredOrigins().contains(origin.lowercased()) }
+            if !trusted { trusted = try await services.directory.isRegisteredOrigin(origin) }
             if !trusted { trusted = try await services.credentials.anyBrowserTokenAllows(origin: origin, site: site) }
             guard trusted else { throw ServiceError.forbidden("a sign-in from \(origin.prefix(200)) is refused: it is not this site") }
         }

@@ -12,7 +12,7 @@ struct RegisteredOriginsCORSMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: TesseraContext, next: (Request, TesseraContext) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin], origin.utf8.count <= 512 else { return try await next(request, context) }
         let preflight = request.method == .options && request.headers[.accessControlRequestMethod] != nil
-        guard try await directory.registeredOrigins().contains(origin.lowercased()) else {
+        guard try await directory.isRegisteredOrigin(origin) else {
             if preflight { return Response(status: .noContent, headers: [.vary: "Origin"]) }
             return try await next(request, context)
         }

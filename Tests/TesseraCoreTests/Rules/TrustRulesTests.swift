@@ -35,6 +35,21 @@ import TesseraTestSupport
         #expect(throws: ServiceError.self) { try viewerWithAdminScope.require(.admin) }
     }
 
+    /// A registered origin is matched without case, by ASCII bytes: U+212A (Kelvin) lower-cases to `k` as a String,
+    /// and must not stand for it.
+    @Test(arguments: StoreKind.allCases)
+    func registeredOriginsMatchByASCIIBytes(_ kind: StoreKind) async throws {
+        guard let w = try await World.make(kind) else { return }
+        _ = try await w.services.registrations.registerApproved(
+            RegistrationForm(name: "Kiosk", type: .public, redirectURIs: ["https://kiosk.example/cb"], origins: ["https://kiosk.example"]), site: w.site)
+        #expect(try await w.services.directory.isRegisteredOrigin("https://kiosk.example"))
+        #expect(try await w.services.directory.isRegisteredOrigin("HTTPS://KIOSK.EXAMPLE"))
+        #expect("https://\u{212A}iosk.example".lowercased() == "https://kiosk.example")  // (what made `lowercased()` wrong)
+        #expect(try await !w.services.directory.isRegisteredOrigin("https://\u{212A}iosk.example"))
+        #expect(try await !w.services.directory.isRegisteredOrigin("https://kiosk.example.evil"))
+        try await w.close()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func applicationTokensNeverSetPasswordsAndWithdrawalEndsWhatTheyCreated(_ kind: StoreKind) async throws {
         guard let w = try await World.make(kind) else { return }
