@@ -770,6 +770,11 @@ def test_browser_sign_in_consent_code_tokens_refresh_logout(server, apps, person
     assert session is not None, sorted(c["name"] for c in driver.get_cookies())
     remember(session["value"])
     assert session["httpOnly"] is True and session.get("sameSite") == "Lax", {k: session.get(k) for k in ("httpOnly", "sameSite")}
+    # The CSRF cookie is Lax too: a Strict one, left behind by a navigation from another site, was replaced, and
+    # every form open in another tab failed.
+    csrf_cookie = {c["name"]: c for c in driver.get_cookies()}.get("tessera_csrf")
+    assert csrf_cookie is not None and csrf_cookie["httpOnly"] is True and csrf_cookie.get("sameSite") == "Lax", csrf_cookie and \
+        {k: csrf_cookie.get(k) for k in ("httpOnly", "sameSite")}
 
     # The standard client spends the code (PKCE verifier, its client authentication); the id_token verifies.
     tokens = client.fetch_token(response_url)

@@ -631,8 +631,7 @@ def test_signing_out_ends_the_code_flow_tokens_of_that_sign_in(server, admin, pl
     same_cookie = pages.session_cookie() == other_pages.session_cookie()
     assert userinfo(server, tokens["access_token"]).status_code == 200
 
-    r = pages.http.get(server.url + LOGOUT, allow_redirects=False, timeout=15)
-    assert r.status_code == 200, page_msg(r)
+    sign_out(server, pages)
 
     assert userinfo(server, tokens["access_token"]).status_code == 401
     oauth_refused(oidc_refresh(server, plain_app, tokens["refresh_token"]), 400, "invalid_grant")
@@ -655,7 +654,7 @@ def test_a_code_issued_before_the_session_ended_gives_no_live_tokens(server, adm
     pages = PageClient(server)
     code, verifier = pages.code(plain_app, person)
     if ending == "sign-out":
-        assert pages.http.get(server.url + LOGOUT, allow_redirects=False, timeout=15).status_code == 200
+        sign_out(server, pages)
     elif ending == "password-change":
         r = put_user(server, admin.authtoken, person.id, "<user/>", params={"accountpassword": "changed-password-1"})
         assert r.status_code == 200, show(r)
@@ -690,6 +689,44 @@ class Holdings:
         self.tokens, self.pages = code_flow(server, app, self.person)
         self.key = create_key(server, admin.authtoken, self.person.guid, tenant_id)
         self.key_tokens = key_tokens(server, self.key)
+
+
+def sign_out(server, pages, **params):
+    """The logout page as a person uses it: asked first (no id_token_hint names them), then the confirmation posted."""
+    ask = pages.http.get(server.url + LOGOUT, params=params, allow_redirects=False, timeout=15)
+    assert ask.status_code == 200 and "signout" in forms_of(ask.text), page_msg(ask)
+    done = pages.submit(ask, "signout", url=server.url + LOGOUT)
+    assert done.status_code in (200, 302), page_msg(done)
+    return done
+
+
+def test_logout_asks_before_ending_a_session_a_hint_does_not_name(server, admin, plain_app):
+    """A link on any page (a cross-site GET carries the Lax session cookie) must not sign a person out and end their
+    applications' tokens: without an id_token_hint naming them, the logout page asks, and only the confirmation,
+    posted with its CSRF token, signs out."""
+    person = create_user(server, admin, "Contributor", fullname="Logout Victim")
+    tokens, pages = code_flow(server, plain_app, person)
+    other = create_user(server, admin, "Contributor", fullname="Logout Attacker")
+    other_tokens, _ = code_flow(server, plain_app, other)
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    for params in ({}, {"id_token_hint": other_tokens["id_token"], "post_logout_redirect_uri": LOGOUT_URI, "state": "s"}):
+        r = pages.http.get(server.url + LOGOUT, params=params, headers=cross_site, allow_redirects=False, timeout=15)
+        assert r.status_code == 200 and "signout" in forms_of(r.text), page_msg(r)
+        assert "tessera_session=;" not in r.headers.get("Set-Cookie", "")
+        # A forged confirmation without the page's CSRF token is asked again.
+        r = pages.http.post(server.url + LOGOUT, data=params, headers=cross_site, allow_redirects=False, timeout=15)
+        assert r.status_code == 200 and "signout" in forms_of(r.text), page_msg(r)
+    assert userinfo(server, tokens["access_token"]).status_code == 200
+    code_from(pages.authorize(authorize_params(plain_app, state="still", prompt="none")), plain_app["redirect"], "still")
+    # Confirmed: signed out, back to the registered URI with the state, the session's tokens ended.
+    done = sign_out(server, pages, post_logout_redirect_uri=LOGOUT_URI, client_id=plain_app["client_id"], state="bye")
+    assert done.status_code == 302 and done.headers["Location"] == LOGOUT_URI + "?state=bye", page_msg(done)
+    assert userinfo(server, tokens["access_token"]).status_code == 401
+    # The person's own id_token as the hint signs out at once, as relying parties expect.
+    tokens, pages = code_flow(server, plain_app, person)
+    r = pages.http.get(server.url + LOGOUT, params={"id_token_hint": tokens["id_token"]}, allow_redirects=False, timeout=15)
+    assert r.status_code == 200 and 'id="signed-out"' in r.text, page_msg(r)
+    assert userinfo(server, tokens["access_token"]).status_code == 401
 
 
 def assert_session_signed_out(pages, app):

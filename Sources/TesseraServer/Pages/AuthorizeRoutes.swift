@@ -162,8 +162,14 @@ struct AuthorizeRoutes {
 
     // MARK: Logout
 
-    /// Ends the sign-in session (revoked at once, cookie cleared). With a post_logout_redirect_uri registered for
-    /// the client the id_token_hint (or client_id) names, the browser goes back there with `state`; otherwise a page.
+    /// The parameters of RP-Initiated Logout that the confirmation form carries back.
+    static let logoutParameters = ["id_token_hint", "client_id", "post_logout_redirect_uri", "state"]
+
+    /// Ends the sign-in session (revoked at once, with the tokens issued in it; cookie cleared). With a
+    /// post_logout_redirect_uri registered for the client the id_token_hint (or client_id) names, the browser goes
+    /// back there with `state`; otherwise a page. A signed-in person is asked first (OpenID Connect RP-Initiated
+    /// Logout §2) unless the id_token_hint names them: any page could otherwise sign them out, and end every
+    /// application's tokens of that sign-in, with a link. The answer is a form with a CSRF token.
     private func logout(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let site = try context.requireSite()
         let pairs: [(String, String)]
@@ -191,6 +197,16 @@ struct AuthorizeRoutes {
             target = form["state"].map { AuthorizeService.appendingQuery(to: uri, [("state", $0)]) } ?? uri
         }
         if let (user, session) = try await services.authorize.session(request.cookies[Page.sessionCookie]?.value, site: site) {
+            let confirmed = request.method == .post && Page.checkCSRF(request, form: form, site: site)
+            var hinted = false
+            if let hint = form["id_token_hint"] { hinted = await services.cxoneTokens.idTokenHint(hint, site: site) == user.guid }
+            guard confirmed || hinted else {
+                let csrf = Page.csrf(request, services: services)
+                let carried = Self.logoutParameters.compactMap { name in form[name].map { ["name": name, "value": $0] } }
+                return Page.render(site: site, title: "Sign out", template: "signout-confirm",
+                                   model: ["username": user.username, "csrf": csrf.token(site: site), "carried": carried],
+                                   cookies: csrf.newCookie.map { [$0] } ?? [])
+            }
             try await services.authorize.signOut(session, site: site)
             services.audit.record(AuditEvent(siteID: site.id, action: "signout", outcome: "success", actorUserID: user.id, tokenID: nil,
                                              clientAddress: context.clientAddress, detail: "end session"))

@@ -122,8 +122,11 @@ package enum Page {
         return CSRF(cookieValue: cookie.value, newCookie: cookie, session: session)
     }
 
+    /// Lax, as the session cookie: a Strict one is not sent on a navigation from another site, so that page would get
+    /// a new cookie and every form open in another tab (sign-out too) would stop working. The tokens bind the cookie
+    /// and the session, and no other site can read either: Lax gives a forger nothing.
     private static func newCSRFCookie(services: Services) -> Cookie {
-        Cookie(name: csrfCookie, value: Secrets.randomHex(16), path: "/", secure: services.settings.usesHTTPS, httpOnly: true, sameSite: .strict)
+        Cookie(name: csrfCookie, value: Secrets.randomHex(16), path: "/", secure: services.settings.usesHTTPS, httpOnly: true, sameSite: .lax)
     }
 
     static func csrfToken(_ cookie: String, session: String?, site: Site) -> String {

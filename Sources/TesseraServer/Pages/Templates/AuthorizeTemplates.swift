@@ -35,6 +35,16 @@ extension Templates {
             <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button>{{/adminOnly}}
             </form>
             """,
+        "signout-confirm": """
+            <p>Signed in as <strong id="user">{{username}}</strong>. Sign out of this site, and of the applications you
+            signed in to with it?</p>
+            <form method="post" id="signout">
+            {{#carried}}<input type="hidden" name="{{name}}" value="{{value}}">{{/carried}}
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <button type="submit" id="confirm">Sign out</button>
+            </form>
+            <p>To stay signed in, close this page.</p>
+            """,
         "signed-out": """
             <p id="signed-out">You are signed out.</p>
             """,
