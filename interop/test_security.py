@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import re
 import sqlite3
 import stat
@@ -1081,6 +1082,27 @@ def test_a_nul_in_a_name_or_id_is_refused_not_cut(server):
     r = requests.post(server.url + "/auth/token", data="grant_type=refresh_token&refresh_token=r&client_id=c%00x&client_secret=s",
                       headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=15)
     assert r.status_code == 400 and r.json()["error"] == "invalid_request", show(r)
+
+
+def test_guessing_device_user_codes_is_throttled():
+    """RFC 8628 5.1: a user code has about 35 bits, safe only while guesses are few. Unknown codes from one address
+    slow down, then the address is refused (429); on a server of its own, since every test shares 127.0.0.1."""
+    s = Server()
+    try:
+        alphabet = "BCDFGHJKLMNPQRSTVWXZ"
+
+        def guess(_):
+            code = "".join(random.choice(alphabet) for _ in range(8))
+            return requests.get(s.url + "/@app/auth/1/token/device", params={"user_code": code[:4] + "-" + code[4:]},
+                                timeout=60).status_code
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(guess, range(36)))
+        # 20 unknown codes block the address; up to 7 more may already be past the check when the 20th is counted.
+        assert set(statuses) <= {400, 429}, statuses
+        assert statuses.count(400) <= 20 + 7 and 429 in statuses, statuses
+        assert guess(0) == 429
+    finally:
+        s.stop()
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies():

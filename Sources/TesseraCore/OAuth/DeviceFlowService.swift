@@ -19,6 +19,10 @@ public final class DeviceFlowService: Sendable {
     private let consents: ConsentService
     private let audit: AuditLog
     private let now: @Sendable () -> Date
+    /// Unknown user codes entered from one address (RFC 8628 §5.1: a code has about 35 bits, safe only while guesses
+    /// are few): after 5 in 15 minutes each further one is answered late, after 20 the address is refused for 15
+    /// minutes. Per site and address; a code that is found clears nothing (one right code excuses no guesses).
+    private let guesses: LoginThrottle
 
     public init(devices: any GrantStore, clients: ClientAuthenticator, directory: Directory, tokens: CXoneTokenService, consents: ConsentService,
                 audit: AuditLog, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -29,6 +33,9 @@ public final class DeviceFlowService: Sendable {
         self.consents = consents
         self.audit = audit
         self.now = now
+        let perAddress = LoginThrottle.Policy(slowAfter: 5, blockAfter: 20, window: 900, blockFor: 900)
+        let never = LoginThrottle.Policy(slowAfter: .max, blockAfter: .max, window: 900, blockFor: 0)
+        guesses = LoginThrottle(pair: perAddress, address: perAddress, account: never, now: now)
     }
 
     /// `device.json`: a new request for the authenticated OAuth API token.
@@ -69,17 +76,24 @@ public final class DeviceFlowService: Sendable {
     }
 
     /// The pending request a user code names, with the client's name, for the approval page.
-    public func pending(userCode: String, site: Site) async throws -> (DeviceAuthorization, clientName: String)? {
+    /// Throws `.throttled` when this address has entered too many unknown codes.
+    public func pending(userCode: String, site: Site, clientAddress: String) async throws -> (DeviceAuthorization, clientName: String)? {
+        let siteKey = site.id.lowercasedString
+        try guesses.check(account: siteKey, address: clientAddress)
         guard let code = Self.normaliseUserCode(userCode), let found = try await devices.deviceAuthorization(site: site.id, userCode: code),
               found.status == .pending, found.expiresAt > now(),
               let token = try await directory.developerToken(site: site.id, key: found.clientID)
-        else { return nil }
+        else {
+            let delay = guesses.recordFailure(account: siteKey, address: clientAddress)
+            if delay > 0 { try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+            return nil
+        }
         return (found, token.name)
     }
 
     /// The signed-in user approves or denies; false when the request is no longer pending.
     public func decide(userCode: String, user: User, approve: Bool, site: Site, clientAddress: String) async throws -> Bool {
-        guard let (pending, name) = try await pending(userCode: userCode, site: site) else { return false }
+        guard let (pending, name) = try await pending(userCode: userCode, site: site, clientAddress: clientAddress) else { return false }
         if approve, Scope.set(pending.scope).contains(Scope.seated), !user.hasSeat {
             throw ServiceError.forbidden("the seated scope needs a user with a seat")
         }

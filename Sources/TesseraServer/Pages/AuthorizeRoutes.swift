@@ -254,6 +254,9 @@ struct AuthorizeRoutes {
                         return devicePage(site: site, csrf: csrf, code: "", session: session, message: "That code is unknown or has expired.",
                                           status: .badRequest, cookies: cookies)
                     }
+                } catch ServiceError.throttled(let seconds) {
+                    return devicePage(site: site, csrf: csrf, code: "", session: session, message: Self.tooManyCodes(seconds), status: .tooManyRequests,
+                                      cookies: cookies)
                 } catch let error as ServiceError {
                     return devicePage(site: site, csrf: csrf, code: "", session: session, message: error.message, status: .forbidden, cookies: cookies)
                 }
@@ -261,11 +264,22 @@ struct AuthorizeRoutes {
                 return Page.render(site: site, title: "Done", template: "done", model: ["text": text], cookies: cookies)
             }
         }
-        if !code.isEmpty, try await services.deviceFlow.pending(userCode: code, site: site) == nil {
-            message = "That code is unknown or has expired."
-            return devicePage(site: site, csrf: csrf, code: "", session: session, message: message, status: .badRequest, cookies: cookies)
+        if !code.isEmpty {
+            let found: Bool
+            do { found = try await services.deviceFlow.pending(userCode: code, site: site, clientAddress: context.clientAddress) != nil } catch ServiceError.throttled(let seconds) {
+                return devicePage(site: site, csrf: csrf, code: "", session: session, message: Self.tooManyCodes(seconds), status: .tooManyRequests,
+                                  cookies: cookies)
+            }
+            if !found {
+                return devicePage(site: site, csrf: csrf, code: "", session: session, message: "That code is unknown or has expired.",
+                                  status: .badRequest, cookies: cookies)
+            }
         }
         return devicePage(site: site, csrf: csrf, code: code, session: session, message: message, status: .ok, cookies: cookies)
+    }
+
+    static func tooManyCodes(_ seconds: Int) -> String {
+        "Too many unknown codes were entered from this address. Try again in \(seconds) seconds."
     }
 
     private func devicePage(site: Site, csrf: Page.CSRF, code: String, session: (user: User, session: SignInSession)?, message: String?,
