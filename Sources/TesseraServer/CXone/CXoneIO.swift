@@ -123,7 +123,7 @@ package enum CXoneIO {
             if byte == UInt8(ascii: "+") {
                 out.append(0x20)
             } else if byte == UInt8(ascii: "%") {
-                guard index + 2 < bytes.endIndex, let high = hexDigit(bytes[index + 1]), let low = hexDigit(bytes[index + 2]) else { return nil }
+                guard index + 2 < bytes.endIndex, let high = Secrets.nibble(bytes[index + 1]), let low = Secrets.nibble(bytes[index + 2]) else { return nil }
                 out.append(high << 4 | low)
                 index += 2
             } else {
@@ -132,15 +132,6 @@ package enum CXoneIO {
             index += 1
         }
         return String(validating: out, as: UTF8.self)
-    }
-
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
     }
 
     /// `Authorization: Basic base64(id:secret)`, each part form-decoded (RFC 6749 §2.3.1). nil when there is
