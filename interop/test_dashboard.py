@@ -62,10 +62,22 @@ def ids(driver, selector):
 
 
 def wait(driver, condition, timeout=10):
-    """Until `condition` holds; an element read while the next page replaces it is read again."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """Until `condition` holds; an element read while the next page replaces it is read again.
+
+    Chromium reports an element of the page being replaced either as stale or, when the read races the
+    navigation, as an "unknown error" saying the node does not belong to the document: both mean "not yet".
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(lambda d: condition(d))
+
+    def holds(d):
+        try:
+            return condition(d)
+        except WebDriverException as error:
+            if "does not belong to the document" in (error.msg or ""):
+                return False
+            raise
+    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(holds)
 
 
 def open_page(driver, server, path, shot):
