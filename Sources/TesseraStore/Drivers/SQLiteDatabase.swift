@@ -61,13 +61,13 @@ final class SQLiteDatabase: SQLDatabase {
     func transaction<T: Sendable>(exclusive key: Int64?, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let (outcome, ticket) = try await writer.withLock { () -> (Result<T, any Error>, CommitGroup.Ticket?) in
             let current = try await self.openGroup()
-            try await self.onWriter { db in try db.execute(sql: "SAVEPOINT work") }
+            try await self.onWriter { db in try db.cachedStatement(sql: "SAVEPOINT work").execute() }
             let transaction = Transaction(database: self)
             let outcome: Result<T, any Error>
             var ticket: CommitGroup.Ticket?
             do {
                 let result = try await body(transaction)
-                try await self.onWriter { db in try db.execute(sql: "RELEASE work") }
+                try await self.onWriter { db in try db.cachedStatement(sql: "RELEASE work").execute() }
                 ticket = current.add(transaction.announced)
                 outcome = .success(result)
             } catch {
@@ -107,7 +107,7 @@ final class SQLiteDatabase: SQLDatabase {
     /// The group this transaction joins: the open one, or a new one with its BEGIN.
     private func openGroup() async throws -> CommitGroup {
         if let open = group.withLock({ $0 }) { return open }
-        try await onWriter { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        try await onWriter { db in try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute() }
         let fresh = CommitGroup()
         group.withLock { $0 = fresh }
         return fresh
@@ -117,7 +117,7 @@ final class SQLiteDatabase: SQLDatabase {
     private func commit(_ current: CommitGroup) async throws {
         group.withLock { $0 = nil }
         do {
-            try await onWriter { db in try db.execute(sql: "COMMIT") }
+            try await onWriter { db in try db.cachedStatement(sql: "COMMIT").execute() }
         } catch {
             try? await onWriter { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
             current.finish(.failure(error))
@@ -147,7 +147,7 @@ final class SQLiteDatabase: SQLDatabase {
     fileprivate func executeUnlocked(_ sql: SQL) async throws -> Int {
         let (text, binds) = try sql.rendered(for: .sqlite)
         return try await onWriter { db in
-            try db.execute(sql: text, arguments: Self.arguments(binds))
+            try db.cachedStatement(sql: text).execute(arguments: Self.arguments(binds))
             return db.changesCount
         }
     }
@@ -235,8 +235,10 @@ final class SQLiteDatabase: SQLDatabase {
         })
     }
 
+    /// Statements are prepared once per connection and kept (GRDB's statement cache): their texts are few, since
+    /// every value is a bind and `raw:` splices only names chosen by code.
     private static func rows(_ db: Database, _ text: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        try Row.fetchAll(db, sql: text, arguments: arguments(binds)).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: text), arguments: arguments(binds)).map { row in
             SQLRow(names: Array(row.columnNames), values: row.databaseValues.map { value in
                 switch value.storage {
                 case .null: .null
