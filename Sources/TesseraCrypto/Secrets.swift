@@ -1,12 +1,17 @@
+import COpenSSL
 import Crypto
 import Foundation
 
 /// Generation, encoding and comparison of secrets.
 public enum Secrets {
-    /// Cryptographically secure random bytes (the system generator).
+    /// Cryptographically secure random bytes, from libcrypto's generator (a DRBG the operating system seeds and
+    /// reseeds): one call for all of them, where `SystemRandomNumberGenerator` makes a system call per eight bytes.
     public static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        guard count > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard RAND_bytes(buffer.baseAddress, Int32(count)) == 1 else { fatalError("libcrypto's random generator failed") }
+            initialized = count
+        }
     }
 
     /// Lower-case hex of random bytes: `randomHex(32)` is 64 characters.
