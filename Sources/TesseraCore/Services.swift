@@ -42,7 +42,7 @@ public struct Services: Sendable {
         self.logger = logger
         let changes = store.changes
         sites = SiteDirectory(store: store, changes: changes, masterKey: masterKey, now: now)
-        directory = Directory(users: store, developerTokens: store, clients: store, changes: changes)
+        directory = Directory(users: store, developerTokens: store, accessKeys: store, clients: store, changes: changes)
         revocations = RevocationList(store: store, changes: changes, now: now)
         audit = AuditLog(store: store, logger: logger)
         accounts = AccountService(users: store, directory: directory, hasher: hasher, throttle: throttle, settings: settings, logger: logger,

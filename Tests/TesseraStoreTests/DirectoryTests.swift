@@ -11,7 +11,7 @@ import TesseraStore
     @Test(arguments: StoreKind.allCases)
     func changesReachTheCache(_ kind: StoreKind) async throws {
         guard let (store, site) = try await liveStore(kind, withSite: "a.example") else { return }
-        let directory = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
+        let directory = Directory(users: store, developerTokens: store, accessKeys: store, clients: store, changes: store.changes)
         var user = try #require(try await directory.user(site: site.id, id: 1))
         #expect(try await directory.user(site: site.id, username: "ADMIN")?.id == 1)
         user.status = .inactive
@@ -36,7 +36,7 @@ import TesseraStore
         let site = StoreFixtures.site(isDefault: true)
         _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
         let token = try await a.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "shared"))
-        let cacheOnB = Directory(users: b, developerTokens: b, clients: b, changes: b.changes)
+        let cacheOnB = Directory(users: b, developerTokens: b, accessKeys: b, clients: b, changes: b.changes)
         try await eventually { try await cacheOnB.developerToken(site: site.id, key: "shared") != nil }
         _ = try await a.deleteDeveloperToken(site: site.id, id: token.id)
         let started = ContinuousClock.now
@@ -77,7 +77,7 @@ import TesseraStore
     func anUnknownClientIsLookedUpOnceUntilARegistrationAnnouncesItself(_ kind: StoreKind) async throws {
         guard let (store, site) = try await liveStore(kind, withSite: "clients.example") else { return }
         let counting = CountingClients(store)
-        let directory = Directory(users: store, developerTokens: store, clients: counting, changes: store.changes)
+        let directory = Directory(users: store, developerTokens: store, accessKeys: store, clients: counting, changes: store.changes)
         let id = "made-up-" + UUID().uuidString
         for _ in 0..<50 { #expect(try await directory.application(clientID: id) == nil) }
         #expect(counting.lookups.withLock { $0 } == 1)
@@ -134,10 +134,10 @@ import TesseraStore
         let token = try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "Kweb-2"))
         let lookAlike = "\u{212A}web-2"
         #expect(lookAlike == "Kweb-2")  // (what makes a String-keyed cache wrong)
-        let directory = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
+        let directory = Directory(users: store, developerTokens: store, accessKeys: store, clients: store, changes: store.changes)
         #expect(try await directory.developerToken(site: site.id, key: lookAlike) == nil)
         #expect(try await directory.developerToken(site: site.id, key: "Kweb-2") == token)
-        let other = Directory(users: store, developerTokens: store, clients: store, changes: store.changes)
+        let other = Directory(users: store, developerTokens: store, accessKeys: store, clients: store, changes: store.changes)
         #expect(try await other.developerToken(site: site.id, key: "Kweb-2") == token)
         #expect(try await other.developerToken(site: site.id, key: lookAlike) == nil)
         try await store.close()
@@ -150,7 +150,7 @@ import TesseraStore
         let counting = CountingTokens(store)
         var others: [DeveloperToken] = []
         for i in 1...10 { others.append(try await store.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "other-\(i)"))) }
-        let directory = Directory(users: store, developerTokens: counting, clients: store, changes: store.changes,
+        let directory = Directory(users: store, developerTokens: counting, accessKeys: store, clients: store, changes: store.changes,
                                   maxTokensPerSite: 8, maxMissingPerSite: 4)
         func lookups() -> Int { counting.lookups.withLock { $0 } }
 
@@ -207,4 +207,92 @@ func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation 
         try await Task.sleep(for: .milliseconds(10))
     }
     #expect(try await condition(), "condition not met within \(timeout)", sourceLocation: sourceLocation)
+}
+
+/// The token exchange reads access keys through the `Directory`: once from the store, then from memory, and every
+/// change to a key — made, deactivated, marked used, deleted one by one or with its application's consent — reaches
+/// the cache at once, on either store and from another PostgreSQL instance.
+@Suite struct AccessKeyCacheTests {
+    final class CountingKeys: AccessKeyStore {
+        let base: any AccessKeyStore
+        let lookups = Mutex(0)
+        init(_ base: any AccessKeyStore) { self.base = base }
+        func createAccessKey(_ key: AccessKey) async throws { try await base.createAccessKey(key) }
+        func accessKey(site: UUID, id: String) async throws -> AccessKey? {
+            lookups.withLock { $0 += 1 }
+            return try await base.accessKey(site: site, id: id)
+        }
+        func accessKeys(site: UUID, userID: Int?, offset: Int, limit: Int) async throws -> (keys: [AccessKey], total: Int) {
+            try await base.accessKeys(site: site, userID: userID, offset: offset, limit: limit)
+        }
+        func setAccessKeyActive(site: UUID, id: String, active: Bool) async throws { try await base.setAccessKeyActive(site: site, id: id, active: active) }
+        func markAccessKeyUsed(site: UUID, id: String, at time: Date) async throws -> Bool { try await base.markAccessKeyUsed(site: site, id: id, at: time) }
+        func deleteAccessKey(site: UUID, id: String) async throws -> Bool { try await base.deleteAccessKey(site: site, id: id) }
+        func deleteAccessKeys(site: UUID, createdBy user: Int, client: String) async throws -> Int {
+            try await base.deleteAccessKeys(site: site, createdBy: user, client: client)
+        }
+    }
+
+    static func key(_ site: Site, _ id: String, client: String? = nil) -> AccessKey {
+        AccessKey(siteID: site.id, id: id, userID: 1, secretHash: "hash-of-\(id)", isActive: true, createdAt: Date(timeIntervalSince1970: 1_700_000_000),
+                  lastUsedAt: nil, createdBy: 1, createdByClient: client)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func everyChangeToAKeyReachesTheCache(_ kind: StoreKind) async throws {
+        guard let (store, site) = try await liveStore(kind, withSite: "keys.example") else { return }
+        let counting = CountingKeys(store)
+        let directory = Directory(users: store, developerTokens: store, accessKeys: counting, clients: store, changes: store.changes)
+        func lookups() -> Int { counting.lookups.withLock { $0 } }
+
+        // A miss is remembered, and a key made after it is found.
+        #expect(try await directory.accessKey(site: site.id, id: "KEY-A") == nil)
+        #expect(try await directory.accessKey(site: site.id, id: "KEY-A") == nil)
+        #expect(lookups() == 1)
+        let key = Self.key(site, "KEY-A")
+        try await store.createAccessKey(key)
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-A") == key }
+        let read = lookups()
+        for _ in 0..<10 { #expect(try await directory.accessKey(site: site.id, id: "KEY-A") == key) }
+        #expect(lookups() == read)
+        // Keys are compared by their bytes: an id that Swift's String takes for the same (U+212A, the Kelvin sign) is
+        // another key.
+        #expect("\u{212A}EY-A" == "KEY-A")
+        #expect(try await directory.accessKey(site: site.id, id: "\u{212A}EY-A") == nil)
+        #expect(try await directory.accessKey(site: site.id, id: "KEY-A") == key)
+
+        try await store.setAccessKeyActive(site: site.id, id: "KEY-A", active: false)
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-A")?.isActive == false }
+        try await store.setAccessKeyActive(site: site.id, id: "KEY-A", active: true)
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-A")?.isActive == true }
+        let used = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.markAccessKeyUsed(site: site.id, id: "KEY-A", at: used))
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-A")?.lastUsedAt == used }
+        #expect(try await store.deleteAccessKey(site: site.id, id: "KEY-A"))
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-A") == nil }
+
+        let granted = Self.key(site, "KEY-B", client: "some-app")
+        try await store.createAccessKey(granted)
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-B") == granted }
+        #expect(try await store.deleteAccessKeys(site: site.id, createdBy: 1, client: "some-app") == 1)
+        try await eventually(timeout: .seconds(1)) { try await directory.accessKey(site: site.id, id: "KEY-B") == nil }
+        try await store.close()
+    }
+
+    @Test func aKeyDeactivatedOnOnePostgresInstanceStopsOnAnother() async throws {
+        guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
+        let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        _ = try await a.migrate(at: Date())
+        let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+        try await waitUntil { b.changes.isLive }
+        let site = StoreFixtures.site(isDefault: true)
+        _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
+        try await a.createAccessKey(Self.key(site, "SHARED"))
+        let cacheOnB = Directory(users: b, developerTokens: b, accessKeys: b, clients: b, changes: b.changes)
+        try await eventually { try await cacheOnB.accessKey(site: site.id, id: "SHARED")?.isActive == true }
+        try await a.setAccessKeyActive(site: site.id, id: "SHARED", active: false)
+        try await eventually(timeout: .seconds(1)) { try await cacheOnB.accessKey(site: site.id, id: "SHARED")?.isActive == false }
+        try await a.close()
+        try await b.close()
+    }
 }

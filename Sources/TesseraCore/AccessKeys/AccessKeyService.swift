@@ -110,7 +110,7 @@ public final class AccessKeyService: Sendable {
         guard !id.isEmpty, id.utf8.count <= 128, !secret.isEmpty, secret.utf8.count <= 256 else { throw refused }
         do {
             let presented = Array(secretHash(secret).utf8)
-            guard let key = try await store.accessKey(site: site.id, id: id) else {
+            guard let key = try await directory.accessKey(site: site.id, id: id) else {
                 audit.record(AuditEvent(siteID: site.id, action: "credential.refused", outcome: "refused", actorUserID: nil, tokenID: nil,
                                         clientAddress: clientAddress, detail: "access key: unknown key"))
                 throw refused

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Cached reads of the records every authenticated request needs: users, developer tokens and OAuth clients. Verifying a
-/// signature, a long-term JWT or an auth token is then a memory lookup and an HMAC, with no store round trip.
+/// Cached reads of the records every authenticated request needs: users, developer tokens, OAuth clients and access
+/// keys. Verifying a signature, a long-term JWT or an auth token is then a memory lookup and an HMAC, with no store
+/// round trip.
 ///
 /// Entries are dropped when the store's change feed announces a change (on PostgreSQL, changes made by any
 /// instance). A generation counter keeps a read that raced with a change from caching the stale value, and
@@ -16,11 +17,32 @@ public final class Directory: Sendable {
         case id(Int)
     }
 
+    /// Records found by a key, and keys the store answered with nothing — kept apart and fewer, so that a flood of
+    /// made-up keys neither pushes out the records in use nor holds much memory. Past either bound that set starts
+    /// over, so memory stays bounded however many records the store holds or made-up keys clients send.
+    private struct Remembered<Key: Hashable, Value> {
+        var found: [Key: Value] = [:]
+        var missing: Set<Key> = []
+
+        /// nil: not remembered; .some(nil): remembered as missing.
+        subscript(key: Key) -> Value?? {
+            if let value = found[key] { return .some(value) }
+            return missing.contains(key) ? .some(nil) : nil
+        }
+
+        mutating func remember(_ key: Key, _ value: Value?, maxFound: Int, maxMissing: Int) {
+            if let value {
+                if found.count >= maxFound { found = [:] }
+                found[key] = value
+            } else {
+                if missing.count >= maxMissing { missing = [] }
+                missing.insert(key)
+            }
+        }
+    }
+
     private struct SiteTokens {
-        var found: [TokenLookup: DeveloperToken] = [:]
-        /// Look-ups the store answered with nothing, kept apart and fewer, so that a flood of made-up keys neither
-        /// pushes out the tokens in use nor holds much memory.
-        var missing: Set<TokenLookup> = []
+        var lookups = Remembered<TokenLookup, DeveloperToken>()
         var browser: [DeveloperToken]?
         var count: Int?
     }
@@ -30,6 +52,8 @@ public final class Directory: Sendable {
         var users: [UUID: [Int: User]] = [:]
         var usernames: [UUID: [String: Int]] = [:]
         var tokens: [UUID: SiteTokens] = [:]
+        /// Access keys by their id's bytes (see `TokenLookup`).
+        var accessKeys: [UUID: Remembered<[UInt8], AccessKey>] = [:]
         /// nil: no application has this id (remembered too, so an unknown id costs no store round trip each time).
         var applications: [[UInt8]: (application: Application?, loadedAt: ContinuousClock.Instant)] = [:]
         var origins: (set: Set<String>, loadedAt: ContinuousClock.Instant)?
@@ -39,6 +63,7 @@ public final class Directory: Sendable {
     /// Also the store of just-in-time provisioning (`provisionUser`).
     let users: any UserStore
     private let developerTokenStore: any DeveloperTokenStore
+    private let accessKeyStore: any AccessKeyStore
     private let clients: any ClientStore
     private let changes: ChangeFeed
     private let state = Mutex(State())
@@ -48,10 +73,11 @@ public final class Directory: Sendable {
     private let maxTokensPerSite: Int
     private let maxMissingPerSite: Int
 
-    public init(users: any UserStore, developerTokens: any DeveloperTokenStore, clients: any ClientStore, changes: ChangeFeed,
-                maxUsersPerSite: Int = 100_000, maxTokensPerSite: Int = 100_000, maxMissingPerSite: Int = 10_000) {
+    public init(users: any UserStore, developerTokens: any DeveloperTokenStore, accessKeys: any AccessKeyStore, clients: any ClientStore,
+                changes: ChangeFeed, maxUsersPerSite: Int = 100_000, maxTokensPerSite: Int = 100_000, maxMissingPerSite: Int = 10_000) {
         self.users = users
         self.developerTokenStore = developerTokens
+        self.accessKeyStore = accessKeys
         self.clients = clients
         self.changes = changes
         self.maxUsersPerSite = maxUsersPerSite
@@ -71,6 +97,8 @@ public final class Directory: Sendable {
                 }
             case .developerTokens(let site):
                 state.tokens.removeValue(forKey: site)
+            case .accessKeys(let site):
+                state.accessKeys.removeValue(forKey: site)
             case .applications:
                 state.applications.removeAll()
                 state.origins = nil
@@ -81,6 +109,7 @@ public final class Directory: Sendable {
                 state.users.removeAll()
                 state.usernames.removeAll()
                 state.tokens.removeAll()
+                state.accessKeys.removeAll()
                 state.applications.removeAll()
                 state.origins = nil
             }
@@ -141,22 +170,11 @@ public final class Directory: Sendable {
     }
 
     /// Tokens are remembered one by one, and so is a look-up that found none (a key sent again costs no store round
-    /// trip), up to `maxTokensPerSite` tokens and `maxMissingPerSite` misses a site; past either bound that set of the
-    /// site starts over, so memory stays bounded however many tokens the store holds or made-up keys clients send.
+    /// trip), up to `maxTokensPerSite` tokens and `maxMissingPerSite` misses a site.
     private func developerToken(site: UUID, _ lookup: TokenLookup, load: () async throws -> DeveloperToken?) async throws -> DeveloperToken? {
-        try await cached({ state -> DeveloperToken?? in
-            guard let tokens = state.tokens[site] else { return nil }
-            if let token = tokens.found[lookup] { return .some(token) }
-            return tokens.missing.contains(lookup) ? .some(nil) : nil
-        }, load: load, keep: { state, token in
+        try await cached({ $0.tokens[site]?.lookups[lookup] }, load: load, keep: { state, token in
             var tokens = state.tokens.removeValue(forKey: site) ?? SiteTokens()
-            if let token {
-                if tokens.found.count >= maxTokensPerSite { tokens.found = [:] }
-                tokens.found[lookup] = token
-            } else {
-                if tokens.missing.count >= maxMissingPerSite { tokens.missing = [] }
-                tokens.missing.insert(lookup)
-            }
+            tokens.lookups.remember(lookup, token, maxFound: maxTokensPerSite, maxMissing: maxMissingPerSite)
             state.tokens[site] = tokens
         })
     }
@@ -172,6 +190,19 @@ public final class Directory: Sendable {
     public func developerTokenCount(site: UUID) async throws -> Int {
         try await cached({ $0.tokens[site]?.count }, load: { try await developerTokenStore.developerTokenCount(site: site) },
                          keep: { $0.tokens[site, default: SiteTokens()].count = $1 })
+    }
+
+    // MARK: Access keys
+
+    /// The access key with this id, from memory when it (or its absence) was read before: every token exchange of a
+    /// key reads it. Any change to a site's keys — made, deactivated, deleted, its last use written — drops them all.
+    public func accessKey(site: UUID, id: String) async throws -> AccessKey? {
+        let lookup = Array(id.utf8)
+        return try await cached({ $0.accessKeys[site]?[lookup] }, load: { try await accessKeyStore.accessKey(site: site, id: id) }, keep: { state, key in
+            var keys = state.accessKeys.removeValue(forKey: site) ?? Remembered()
+            keys.remember(lookup, key, maxFound: maxTokensPerSite, maxMissing: maxMissingPerSite)
+            state.accessKeys[site] = keys
+        })
     }
 
     // MARK: Applications

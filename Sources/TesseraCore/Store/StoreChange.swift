@@ -5,6 +5,8 @@ import Synchronization
 public enum StoreChange: Sendable, Equatable {
     case user(site: UUID, id: Int)
     case developerTokens(site: UUID)
+    /// Some access key of the site was made, changed or deleted.
+    case accessKeys(site: UUID)
     case signingKeys(site: UUID)
     case sites
     /// Some application registration or its clients changed.

@@ -1,14 +1,15 @@
 import Foundation
 import TesseraCore
 
-/// CXone access keys, by site.
+/// CXone access keys, by site. Every change is announced (`accessKeys`): the token exchange reads keys through the
+/// `Directory`'s cache, and a made, deactivated or deleted key must be seen at once (a key remembered as missing too).
 extension SQLStore: AccessKeyStore {
     public func createAccessKey(_ key: AccessKey) async throws {
-        try await db.execute("""
+        _ = try await changed("""
             INSERT INTO access_keys (id, site_id, user_id, secret_hash, is_active, created_at, last_used_at, created_by, created_by_client)
             VALUES (\(key.id), \(key.siteID), \(key.userID), \(key.secretHash), \(key.isActive), \(key.createdAt), \(key.lastUsedAt),
                     \(key.createdBy), \(key.createdByClient))
-            """)
+            """, announcing: .accessKeys(site: key.siteID))
     }
 
     public func accessKey(site: UUID, id: String) async throws -> AccessKey? {
@@ -23,19 +24,24 @@ extension SQLStore: AccessKeyStore {
     }
 
     public func setAccessKeyActive(site: UUID, id: String, active: Bool) async throws {
-        try await update("UPDATE access_keys SET is_active = \(active) WHERE site_id = \(site) AND id = \(id)", announcing: nil)
+        try await update("UPDATE access_keys SET is_active = \(active) WHERE site_id = \(site) AND id = \(id)", announcing: .accessKeys(site: site))
     }
 
     public func markAccessKeyUsed(site: UUID, id: String, at time: Date) async throws -> Bool {
-        try await db.execute("UPDATE access_keys SET last_used_at = \(time) WHERE site_id = \(site) AND id = \(id) AND is_active = \(true)") > 0
+        try await changed("UPDATE access_keys SET last_used_at = \(time) WHERE site_id = \(site) AND id = \(id) AND is_active = \(true)",
+                          announcing: .accessKeys(site: site))
     }
 
     public func deleteAccessKeys(site: UUID, createdBy user: Int, client: String) async throws -> Int {
-        try await db.execute("DELETE FROM access_keys WHERE site_id = \(site) AND created_by = \(user) AND created_by_client = \(client)")
+        try await db.transaction { tx in
+            let deleted = try await tx.execute("DELETE FROM access_keys WHERE site_id = \(site) AND created_by = \(user) AND created_by_client = \(client)")
+            if deleted > 0 { try await tx.announce(.accessKeys(site: site)) }
+            return deleted
+        }
     }
 
     public func deleteAccessKey(site: UUID, id: String) async throws -> Bool {
-        try await db.execute("DELETE FROM access_keys WHERE site_id = \(site) AND id = \(id)") > 0
+        try await changed("DELETE FROM access_keys WHERE site_id = \(site) AND id = \(id)", announcing: .accessKeys(site: site))
     }
 
     private static func accessKey(_ row: SQLRow) throws -> AccessKey {

@@ -3,12 +3,13 @@ import TesseraCore
 import TesseraCrypto
 
 extension StoreChange {
-    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `keys|<site>`, `revoked|<site>|<expiry>|<reference>`, `sites`,
+    /// The NOTIFY payload: `user|<site>|<id>`, `tokens|<site>`, `accesskeys|<site>`, `keys|<site>`, `revoked|<site>|<expiry>|<reference>`, `sites`,
     /// `applications` or `all`.
     var payload: String {
         switch self {
         case .user(let site, let id): "user|\(site.lowercasedString)|\(id)"
         case .developerTokens(let site): "tokens|\(site.lowercasedString)"
+        case .accessKeys(let site): "accesskeys|\(site.lowercasedString)"
         case .signingKeys(let site): "keys|\(site.lowercasedString)"
         case .sites: "sites"
         case .applications: "applications"
@@ -26,6 +27,9 @@ extension StoreChange {
         case "tokens":
             guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
             self = .developerTokens(site: site)
+        case "accesskeys":
+            guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
+            self = .accessKeys(site: site)
         case "keys":
             guard parts.count == 2, let site = UUID(uuidString: parts[1]) else { return nil }
             self = .signingKeys(site: site)
