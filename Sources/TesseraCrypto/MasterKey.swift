@@ -5,10 +5,25 @@ import Foundation
 /// database never holds a usable secret. Instances that share a database must share the master key.
 public struct MasterKey: Sendable {
     private let bytes: [UInt8]
+    /// HMACs already keyed with `bytes`: a derivation copies one and hashes only its message (secrets are derived on
+    /// every introspection by an oauth client and every token exchange).
+    private let keyed: Keyed
+
+    private final class Keyed: @unchecked Sendable {
+        // Read-only after init; HMAC and its hashers are values (copy-on-write), so each derivation mutates its copy.
+        let sha256: HMAC<SHA256>
+        let sha512: HMAC<SHA512>
+
+        init(_ key: SymmetricKey) {
+            sha256 = HMAC(key: key)
+            sha512 = HMAC(key: key)
+        }
+    }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }
         self.bytes = bytes
+        self.keyed = Keyed(SymmetricKey(data: bytes))
     }
 
     /// Parses 64 hex characters.
@@ -23,17 +38,28 @@ public struct MasterKey: Sendable {
 
     /// HMAC-SHA256 of a labelled message: the labels keep the derivations for different purposes apart.
     public func derive256(_ label: String, _ parts: String...) -> [UInt8] {
-        Secrets.hmacSHA256(key: bytes, message: Self.encode([label] + parts))
+        var hmac = keyed.sha256
+        Self.feed(&hmac, label, parts)
+        return hmac.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// HMAC-SHA512 of a labelled message, for keys that want 64 bytes (HS512).
     public func derive512(_ label: String, _ parts: String...) -> [UInt8] {
-        Array(HMAC<SHA512>.authenticationCode(for: Self.encode([label] + parts), using: SymmetricKey(data: bytes)))
+        var hmac = keyed.sha512
+        Self.feed(&hmac, label, parts)
+        return hmac.finalize().withUnsafeBytes { Array($0) }
     }
 
-    /// Each part prefixed by its length, so that no two different part lists give the same message.
-    private static func encode(_ parts: [String]) -> [UInt8] {
-        parts.flatMap { part in Array("\(part.utf8.count):".utf8) + Array(part.utf8) }
+    /// The message: the label and each part, each prefixed by its length in bytes and a colon (`5:label3:abc`), so
+    /// that no two different part lists give the same message.
+    private static func feed<H: HashFunction>(_ hmac: inout HMAC<H>, _ label: String, _ parts: [String]) {
+        func add(_ part: String) {
+            var part = part, length = "\(part.utf8.count):"  // short enough to stay in the String itself
+            length.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+            part.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        }
+        add(label)
+        for part in parts { add(part) }
     }
 
     /// A value that identifies the key without revealing it, stored beside the data so that an instance started

@@ -127,6 +127,30 @@ import TesseraCrypto
         #expect(first.fingerprint != given.fingerprint)
         #expect(first.derive256("a", "b") != first.derive256("a|b"))
     }
+
+    /// The derivations are HMACs of `<byte length>:<part>` for the label and each part (Python's hmac computed the
+    /// expected values), and stay so when many run at once on one key (each copies the pre-keyed HMAC).
+    @Test func derivationsAreHMACsOfLengthPrefixedPartsEvenConcurrently() async throws {
+        let key = try #require(MasterKey(bytes: Array(0..<32)))
+        let expected256 = "924411bd65f8b00f043855b7606db640cb2a10fa6b325d9da4813e31526092c4"
+        let expected512 = "d32453b1b51e93e379160a11f957663f71ff5f55ef781377abcedebe50f000fb"
+            + "2e0c76edb646e53fc822e71fe7fcb6b3f1711cc5bc52f86097f2e8afa657ce61"
+        #expect(Secrets.hex(key.derive256("label", "abc", "", "été")) == expected256)
+        #expect(Secrets.hex(key.derive512("label", "abc", "", "été")) == expected512)
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    (0..<200).allSatisfy { round in
+                        (index + round) % 2 == 0
+                            ? Secrets.hex(key.derive256("label", "abc", "", "été")) == expected256
+                            : Secrets.hex(key.derive512("label", "abc", "", "été")) == expected512
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 64 && results.allSatisfy { $0 })
+    }
 }
 
 @Suite struct RS256AndJWSTests {
