@@ -279,6 +279,25 @@ func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation 
         try await store.close()
     }
 
+    /// While an instance of an older release may share the store (an upgrade not finished), that instance writes keys
+    /// without announcing it: the server then reads every key from the store (`keepAccessKeysInMemory(false)`).
+    @Test(arguments: StoreKind.allCases)
+    func withOlderReleasesBesideItEveryKeyIsReadFromTheStore(_ kind: StoreKind) async throws {
+        guard let (store, site) = try await liveStore(kind, withSite: "older.example") else { return }
+        #expect(try await store.olderReleasesMayServe() == false)  // a new database: no older release ever served it
+        let counting = CountingKeys(store)
+        let directory = Directory(users: store, developerTokens: store, accessKeys: counting, clients: store, changes: store.changes)
+        let key = Self.key(site, "KEY-OLD")
+        try await store.createAccessKey(key)
+        #expect(try await directory.accessKey(site: site.id, id: "KEY-OLD") == key)
+        #expect(try await directory.accessKey(site: site.id, id: "KEY-OLD") == key)
+        #expect(counting.lookups.withLock { $0 } == 1)
+        directory.keepAccessKeysInMemory(false)
+        for _ in 0..<3 { #expect(try await directory.accessKey(site: site.id, id: "KEY-OLD") == key) }
+        #expect(counting.lookups.withLock { $0 } == 4)
+        try await store.close()
+    }
+
     @Test func aKeyDeactivatedOnOnePostgresInstanceStopsOnAnother() async throws {
         guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
         let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)

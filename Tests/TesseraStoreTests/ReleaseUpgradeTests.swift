@@ -24,6 +24,7 @@ import TesseraTestSupport
         // SQLite has no older instance beside it: every step runs at once.
         #expect(waiting == (kind == .postgres && !finishing), "\(notes)")
         #expect(try await store.migrate(at: clock.now, finishing: finishing).count == (waiting ? 1 : 0))  // idempotent
+        #expect(try await store.olderReleasesMayServe() == waiting)
         #expect(try await store.masterKeyFingerprint(proposed: "another key") == fixture.masterKey.fingerprint)
         let settings = Settings(publicURL: held.public_url, accessTokenLifetime: 86_400, refreshTokenLifetime: 31_536_000)
         let services = TestServices.make(store, clock: clock, settings: settings, masterKey: fixture.masterKey)

@@ -72,6 +72,9 @@ public final class Directory: Sendable {
     private let maxUsersPerSite: Int
     private let maxTokensPerSite: Int
     private let maxMissingPerSite: Int
+    /// Whether access keys may be served from memory: not while an instance of an older release may share the store,
+    /// since those write keys without announcing it (see `keepAccessKeysInMemory`).
+    private let accessKeysInMemory = Atomic<Bool>(true)
 
     public init(users: any UserStore, developerTokens: any DeveloperTokenStore, accessKeys: any AccessKeyStore, clients: any ClientStore,
                 changes: ChangeFeed, maxUsersPerSite: Int = 100_000, maxTokensPerSite: Int = 100_000, maxMissingPerSite: Int = 10_000) {
@@ -197,12 +200,20 @@ public final class Directory: Sendable {
     /// The access key with this id, from memory when it (or its absence) was read before: every token exchange of a
     /// key reads it. Any change to a site's keys — made, deactivated, deleted, its last use written — drops them all.
     public func accessKey(site: UUID, id: String) async throws -> AccessKey? {
+        guard accessKeysInMemory.load(ordering: .relaxed) else { return try await accessKeyStore.accessKey(site: site, id: id) }
         let lookup = Array(id.utf8)
         return try await cached({ $0.accessKeys[site]?[lookup] }, load: { try await accessKeyStore.accessKey(site: site, id: id) }, keep: { state, key in
             var keys = state.accessKeys.removeValue(forKey: site) ?? Remembered()
             keys.remember(lookup, key, maxFound: maxTokensPerSite, maxMissing: maxMissingPerSite)
             state.accessKeys[site] = keys
         })
+    }
+
+    /// Serve access keys from memory, or read each from the store. The server turns memory off while
+    /// `Store.olderReleasesMayServe` (an upgrade not yet finished), and it stays off until a restart.
+    public func keepAccessKeysInMemory(_ allowed: Bool) {
+        accessKeysInMemory.store(allowed, ordering: .relaxed)
+        if !allowed { state.withLock { $0.accessKeys.removeAll() } }
     }
 
     // MARK: Applications

@@ -6,6 +6,9 @@ public protocol StoreLifecycle: Sendable {
     /// (what a migration found and left for a person to decide). `finishing`: also the steps that must wait until no
     /// instance of an older release serves the store (`tessera migrate --finish`).
     @discardableResult func migrate(at now: Date, finishing: Bool) async throws -> [String]
+    /// True while `tessera migrate --finish` has not run since an upgrade: an instance of an older release may still
+    /// serve the store, and it does not announce every change this release's caches rely on.
+    func olderReleasesMayServe() async throws -> Bool
     /// Succeeds when the store answers a trivial query.
     func ping() async throws
     /// Releases connections. The store is unusable afterwards.

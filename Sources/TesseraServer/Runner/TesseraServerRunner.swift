@@ -40,6 +40,12 @@ public enum TesseraServerRunner {
         let store = services.store
         let settings = services.settings
         do {
+            // Older releases write access keys without announcing it: while one may serve beside this instance, keys
+            // come from the store on every exchange.
+            if try await store.olderReleasesMayServe() {
+                services.directory.keepAccessKeysInMemory(false)
+                logger.notice("an older release may still serve this database: access keys are read from it on each exchange until `tessera migrate --finish` has run and this instance restarts")
+            }
             if let created = try await services.siteService.bootstrapDefaultSite(adminPassword: configuration.adminPassword) {
                 // Printed once, on the terminal only: never logged, never stored in clear.
                 if let password = created.generatedPassword {

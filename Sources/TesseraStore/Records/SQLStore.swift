@@ -22,6 +22,8 @@ public final class SQLStore: StoreLifecycle {
 
     public func migrate(at now: Date, finishing: Bool) async throws -> [String] { try await Migrator.migrate(db, at: now, finishing: finishing) }
 
+    public func olderReleasesMayServe() async throws -> Bool { try await Migrator.contractStepsWait(db) }
+
     public func ping() async throws { _ = try await db.read("SELECT 1 AS one") }
 
     public func close() async throws { try await db.close() }

@@ -38,6 +38,13 @@ enum Migrator {
         }
     }
 
+    /// Whether a contract step is still waiting, that is, whether an instance of an older release may serve this
+    /// database beside this one.
+    static func contractStepsWait(_ database: any SQLDatabase) async throws -> Bool {
+        let applied = Set(try await database.read("SELECT version FROM schema_migrations").map { try $0.int("version") })
+        return Schema.steps.contains { $0.contract && !applied.contains($0.version) }
+    }
+
     /// The newest step this build knows.
     static var latestVersion: Int { Schema.steps.map(\.version).max() ?? 0 }
 }

@@ -359,6 +359,10 @@ enum Schema {
         Step(11, contract: true, code: Self.deriveWhatOlderReleasesWrote),
         // A site's browser tokens (their origins answer CORS preflight), read without walking its other tokens.
         Step(12) { _ in ["CREATE INDEX developer_tokens_by_type ON developer_tokens (site_id, type, id)"] },
+        // No change to the tables: it marks that no release older than this one serves the database. Those releases
+        // write access keys without announcing it, so until this step is applied `Directory` reads access keys from
+        // the store on every exchange (a key deactivated through an older instance is refused at once).
+        Step(13, contract: true) { _ in [] },
     ]
 
     @Sendable static func deriveWhatOlderReleasesWrote(_ db: any SQLExecutor) async throws -> [String] {
