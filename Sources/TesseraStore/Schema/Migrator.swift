@@ -16,7 +16,7 @@ enum Migrator {
             var notes: [String] = []
             let d = db.dialect
             try await db.execute(SQL(raw: "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at \(d.int) NOT NULL)"))
-            let applied = Set(try await db.read("SELECT version FROM schema_migrations").map { try $0.int("version") })
+            let applied = try await appliedVersions(db)
             let contractNow = finishing || applied.isEmpty || d == .sqlite
             var waiting: [Int] = []
             for step in Schema.steps where !applied.contains(step.version) {
@@ -41,8 +41,12 @@ enum Migrator {
     /// Whether a contract step is still waiting, that is, whether an instance of an older release may serve this
     /// database beside this one.
     static func contractStepsWait(_ database: any SQLDatabase) async throws -> Bool {
-        let applied = Set(try await database.read("SELECT version FROM schema_migrations").map { try $0.int("version") })
+        let applied = try await appliedVersions(database)
         return Schema.steps.contains { $0.contract && !applied.contains($0.version) }
+    }
+
+    private static func appliedVersions(_ db: any SQLExecutor) async throws -> Set<Int> {
+        Set(try await db.read("SELECT version FROM schema_migrations").map { try $0.int("version") })
     }
 
     /// The newest step this build knows.
