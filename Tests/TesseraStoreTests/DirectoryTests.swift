@@ -28,13 +28,7 @@ import TesseraStore
     }
 
     @Test func aCacheOnOnePostgresInstanceForgetsWhatAnotherDeletes() async throws {
-        guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
-        let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
-        _ = try await a.migrate(at: Date())
-        let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
-        try await waitUntil { b.changes.isLive }
-        let site = StoreFixtures.site(isDefault: true)
-        _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
+        guard let (a, b, site) = try await twoPostgresInstances() else { return }
         let token = try await a.createDeveloperToken(TokenStoreContractTests.token(site: site, key: "shared"))
         let cacheOnB = Directory(users: b, developerTokens: b, accessKeys: b, clients: b, changes: b.changes)
         try await eventually { try await cacheOnB.developerToken(site: site.id, key: "shared") != nil }
@@ -189,6 +183,19 @@ import TesseraStore
     }
 }
 
+/// Two stores on one new PostgreSQL database, as two instances would open it, the second's change feed live, with a
+/// default site; nil when PostgreSQL is not available here.
+func twoPostgresInstances() async throws -> (SQLStore, SQLStore, Site)? {
+    guard let url = try await StoreFixtures.newPostgresDatabase() else { return nil }
+    let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+    _ = try await a.migrate(at: Date())
+    let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
+    try await waitUntil { b.changes.isLive }
+    let site = StoreFixtures.site(isDefault: true)
+    _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
+    return (a, b, site)
+}
+
 /// A store of `kind` whose change feed is live, with one site (this host name) and its first users; nil when that
 /// kind of store is not available here.
 func liveStore(_ kind: StoreKind, withSite hostname: String) async throws -> (any Store, Site)? {
@@ -299,13 +306,7 @@ func eventually(timeout: Duration = .seconds(5), sourceLocation: SourceLocation 
     }
 
     @Test func aKeyDeactivatedOnOnePostgresInstanceStopsOnAnother() async throws {
-        guard let url = try await StoreFixtures.newPostgresDatabase() else { return }
-        let a = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
-        _ = try await a.migrate(at: Date())
-        let b = try SQLStore.postgres(url: url, logger: StoreFixtures.logger)
-        try await waitUntil { b.changes.isLive }
-        let site = StoreFixtures.site(isDefault: true)
-        _ = try await a.bootstrapDefaultSite(site, users: StoreFixtures.firstUsers(site))
+        guard let (a, b, site) = try await twoPostgresInstances() else { return }
         try await a.createAccessKey(Self.key(site, "SHARED"))
         let cacheOnB = Directory(users: b, developerTokens: b, accessKeys: b, clients: b, changes: b.changes)
         try await eventually { try await cacheOnB.accessKey(site: site.id, id: "SHARED")?.isActive == true }
